@@ -1,0 +1,35 @@
+# gradprint build entry points. Every target installs what is missing first.
+SHELL := /bin/bash
+GO ?= go
+# duckdb_arrow enables duckdb-go's Arrow API; purego selects the pure-Go GEMM.
+GOTAGS ?= duckdb_arrow
+BIN := bin/gradprint
+# OpenBLAS workers must not spin between calls while Go code needs the cores.
+export OPENBLAS_NUM_THREADS ?= 1
+export OPENBLAS_THREAD_TIMEOUT ?= 4
+
+.PHONY: deps build demo test bench lint clean
+
+deps:
+	@if [[ "$(GOTAGS)" != *purego* ]]; then bash scripts/install-deps.sh; fi
+
+build: deps
+	$(GO) build -tags '$(GOTAGS)' -o $(BIN) ./cmd/gradprint
+
+demo: build
+	./$(BIN) demo --out gradprint-demo
+
+test: deps
+	$(GO) vet -tags '$(GOTAGS)' ./...
+	$(GO) test -tags '$(GOTAGS)' -count=1 -timeout 60m ./...
+
+bench: build
+	./$(BIN) bench
+	$(GO) test -tags '$(GOTAGS)' -run '^$$' -bench . -benchmem ./...
+
+lint: deps
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags '$(GOTAGS)' ./...
+
+clean:
+	rm -rf bin gradprint-demo

@@ -1,0 +1,68 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWriteCommits(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "sub", "out.bin")
+	if err := WriteFile(dest, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(dest)
+	if err != nil || string(b) != "hello" {
+		t.Fatalf("read back %q, %v", b, err)
+	}
+	assertOnly(t, filepath.Dir(dest), "out.bin")
+}
+
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "out.bin")
+	boom := errors.New("boom")
+	err := Write(dest, func(w io.Writer) error {
+		w.Write([]byte("partial"))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	assertOnly(t, dir)
+}
+
+func TestFailedWriteKeepsOldFile(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "out.bin")
+	if err := WriteFile(dest, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	_ = Write(dest, func(w io.Writer) error { return errors.New("fail") })
+	b, _ := os.ReadFile(dest)
+	if string(b) != "old" {
+		t.Fatalf("old file replaced by %q", b)
+	}
+}
+
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != len(names) {
+		var got []string
+		for _, e := range ents {
+			got = append(got, e.Name())
+		}
+		t.Fatalf("dir has %v, want %v", got, names)
+	}
+	for i, e := range ents {
+		if e.Name() != names[i] {
+			t.Fatalf("dir entry %q, want %q", e.Name(), names[i])
+		}
+	}
+}

@@ -91,6 +91,7 @@ be wrong.`,
 
 	root.AddCommand(
 		newDatasetsCmd(g),
+		newQueryCmd(g), newSchemaCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,241 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/mat"
+)
+
+// BNStats are a batch-norm layer's running statistics, updated in place by
+// training-mode forward passes exactly as PyTorch does (unbiased variance in
+// the running estimate, biased variance to normalise).
+type BNStats struct {
+	Mean, Var []float32
+	Momentum  float32 // PyTorch default 0.1
+	Eps       float32 // PyTorch default 1e-5
+	Batches   int64   // num_batches_tracked
+}
+
+// NewBNStats returns PyTorch's initial state for c channels: mean 0, var 1.
+func NewBNStats(c int) *BNStats {
+	v := make([]float32, c)
+	for i := range v {
+		v[i] = 1
+	}
+	return &BNStats{Mean: make([]float32, c), Var: v, Momentum: 0.1, Eps: 1e-5}
+}
+
+// BNSpec configures a batch norm y = relu?(gamma*xhat + beta + residual?).
+type BNSpec struct {
+	Gamma, Beta mat.Tensor // (C) each
+	Stats       *BNStats
+	Train       bool       // batch statistics and running update; else running statistics
+	Residual    mat.Tensor // optional, same shape as x: the ResNet shortcut
+	ReLU        bool
+}
+
+// BatchNorm returns the batch-norm node of x (shape s), with the residual
+// add and ReLU of a ResNet block optionally fused into the same pass.
+func BatchNorm(ar *Arena, x mat.Tensor, s Shape, spec BNSpec) (*ag.Operator, error) {
+	if err := checkAct("batchnorm input", x, s); err != nil {
+		return nil, err
+	}
+	if err := checkVector("batchnorm weight", spec.Gamma, s.C); err != nil {
+		return nil, err
+	}
+	if err := checkVector("batchnorm bias", spec.Beta, s.C); err != nil {
+		return nil, err
+	}
+	if spec.Stats == nil || len(spec.Stats.Mean) != s.C || len(spec.Stats.Var) != s.C {
+		return nil, fmt.Errorf("batchnorm: running statistics missing or not of %d channels", s.C)
+	}
+	if spec.Residual != nil {
+		if err := checkAct("batchnorm residual", spec.Residual, s); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Train && s.Cols() < 2 {
+		return nil, fmt.Errorf("batchnorm: training mode needs more than one value per channel, got shape %v", s)
+	}
+	return ag.NewOperator(&batchNorm{ar: ar, x: x, s: s, spec: spec}).Run(), nil
+}
+
+type batchNorm struct {
+	ar   *Arena
+	x    mat.Tensor
+	s    Shape
+	spec BNSpec
+	// Per channel: the statistics used to normalise, kept for backward.
+	mean, invStd []float32
+	y            []float32
+}
+
+func (b *batchNorm) Operands() []mat.Tensor {
+	ops := []mat.Tensor{b.x, b.spec.Gamma, b.spec.Beta}
+	if b.spec.Residual != nil {
+		ops = append(ops, b.spec.Residual)
+	}
+	return ops
+}
+
+func (b *batchNorm) Forward() (mat.Tensor, error) {
+	c, m := b.s.C, b.s.Cols()
+	x, gamma, beta := Data(b.x), Data(b.spec.Gamma), Data(b.spec.Beta)
+	var r []float32
+	if b.spec.Residual != nil {
+		r = Data(b.spec.Residual)
+	}
+	st := b.spec.Stats
+	b.mean, b.invStd = make([]float32, c), make([]float32, c)
+	y := b.ar.Alloc(c * m)
+	parallelFor(c, 3*m, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			row := x[ch*m : (ch+1)*m]
+			var mean, variance float64
+			if b.spec.Train {
+				// Two passes in float64: the one-pass E[x^2]-E[x]^2 cancels
+				// badly for channels with a large mean.
+				var s float64
+				for _, v := range row {
+					s += float64(v)
+				}
+				mean = s / float64(m)
+				var ss float64
+				for _, v := range row {
+					d := float64(v) - mean
+					ss += d * d
+				}
+				variance = ss / float64(m)
+				mom := float64(st.Momentum)
+				st.Mean[ch] = float32((1-mom)*float64(st.Mean[ch]) + mom*mean)
+				st.Var[ch] = float32((1-mom)*float64(st.Var[ch]) + mom*variance*float64(m)/float64(m-1))
+			} else {
+				mean, variance = float64(st.Mean[ch]), float64(st.Var[ch])
+			}
+			inv := 1 / math.Sqrt(variance+float64(st.Eps))
+			b.mean[ch], b.invStd[ch] = float32(mean), float32(inv)
+			// y = a*x + d with a = gamma*invstd, d = beta - a*mean.
+			a := gamma[ch] * float32(inv)
+			d := beta[ch] - a*float32(mean)
+			out := y[ch*m : (ch+1)*m]
+			switch {
+			case r != nil && b.spec.ReLU:
+				rr := r[ch*m : (ch+1)*m]
+				for i, v := range row {
+					out[i] = max(a*v+d+rr[i], 0)
+				}
+			case r != nil:
+				rr := r[ch*m : (ch+1)*m]
+				for i, v := range row {
+					out[i] = a*v + d + rr[i]
+				}
+			case b.spec.ReLU:
+				for i, v := range row {
+					out[i] = max(a*v+d, 0)
+				}
+			default:
+				for i, v := range row {
+					out[i] = a*v + d
+				}
+			}
+		}
+	})
+	if b.spec.Train {
+		st.Batches++
+	}
+	b.y = y
+	return NewTensor(y, c, m), nil
+}
+
+// Backward, with g = dL/dy masked by the ReLU and xhat = (x-mean)*invstd:
+//
+//	dbeta = sum g, dgamma = sum g*xhat, dresidual = g,
+//	train: dx = gamma*invstd/M * (M*g - dbeta - xhat*dgamma)
+//	eval:  dx = gamma*invstd * g
+func (b *batchNorm) Backward(gyT mat.Tensor) error {
+	c, m := b.s.C, b.s.Cols()
+	gy := Data(gyT)
+	x, gamma := Data(b.x), Data(b.spec.Gamma)
+	needX, needG, needB, needR := requiresGrad(b.x), requiresGrad(b.spec.Gamma), requiresGrad(b.spec.Beta), requiresGrad(b.spec.Residual)
+	var dx, dr []float32
+	if needX {
+		dx = b.ar.Alloc(c * m)
+	}
+	if needR {
+		dr = b.ar.Alloc(c * m)
+	}
+	dgamma, dbeta := b.ar.Alloc(c), b.ar.Alloc(c)
+	relu := b.spec.ReLU
+	parallelFor(c, 3*m, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			g, y, row := gy[ch*m:(ch+1)*m], b.y[ch*m:(ch+1)*m], x[ch*m:(ch+1)*m]
+			mean, inv := b.mean[ch], b.invStd[ch]
+			// One pass for the masked gradient (= dresidual) and both sums,
+			// accumulated in float32 over short runs and in float64 across
+			// them: float64 conversions per element cost more than the loads.
+			var sg, sgc float64
+			var gm []float32
+			if dr != nil {
+				gm = dr[ch*m : (ch+1)*m]
+			}
+			for i0 := 0; i0 < m; i0 += 256 {
+				i1 := min(i0+256, m)
+				var s0, s1 float32
+				for i := i0; i < i1; i++ {
+					v := g[i]
+					if relu && y[i] <= 0 {
+						v = 0
+					}
+					if gm != nil {
+						gm[i] = v
+					}
+					s0 += v
+					s1 += v * (row[i] - mean)
+				}
+				sg += float64(s0)
+				sgc += float64(s1)
+			}
+			sgx := sgc * float64(inv)
+			dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
+			if dx == nil {
+				continue
+			}
+			out := dx[ch*m : (ch+1)*m]
+			a := gamma[ch] * inv
+			if b.spec.Train {
+				// dx = a*(g - mean(g) - xhat*mean(g*xhat)), xhat = (x-mean)*inv.
+				mb, k := float32(sg/float64(m)), inv*float32(sgx/float64(m))
+				// a*(v - mb - (x-mean)*k) = a*v + c1*x + c0.
+				c1, c0 := -a*k, a*(k*mean-mb)
+				for i, v := range g {
+					if relu && y[i] <= 0 {
+						v = 0
+					}
+					out[i] = a*v + c1*row[i] + c0
+				}
+			} else {
+				for i, v := range g {
+					if relu && y[i] <= 0 {
+						v = 0
+					}
+					out[i] = a * v
+				}
+			}
+		}
+	})
+	if needG {
+		b.spec.Gamma.AccGrad(NewTensor(dgamma, c, 1))
+	}
+	if needB {
+		b.spec.Beta.AccGrad(NewTensor(dbeta, c, 1))
+	}
+	if needR {
+		b.spec.Residual.AccGrad(NewTensor(dr, c, m))
+	}
+	if needX {
+		b.x.AccGrad(NewTensor(dx, c, m))
+	}
+	return nil
+}

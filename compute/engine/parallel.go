@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+)
+
+// parallelFor runs fn over [0, n) split into one contiguous range per core.
+// work is the approximate cost of one index in elementary operations; small
+// loops stay on the calling goroutine, where the hand-off would cost more
+// than it saves.
+func parallelFor(n, work int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers < 2 || n*work < 1<<15 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, n/workers)
+	wg.Wait()
+}
+
+// workers is the number of goroutines compute loops split into.
+func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// forChunks runs fn on every chunk [n0, n1), the chunks shared out in
+// contiguous runs over one goroutine per core.
+func forChunks(chunks [][2]int, fn func(n0, n1 int)) {
+	forChunksW(chunks, min(workers(), len(chunks)), func(_, _, n0, n1 int) { fn(n0, n1) })
+}
+
+// forChunksW is forChunks with nw goroutines; fn also receives the worker
+// index and the first image of the worker's run (to tell its first chunk).
+func forChunksW(chunks [][2]int, nw int, fn func(worker, first, n0, n1 int)) {
+	run := func(wk int) {
+		lo, hi := len(chunks)*wk/nw, len(chunks)*(wk+1)/nw
+		for _, ch := range chunks[lo:hi] {
+			fn(wk, chunks[lo][0], ch[0], ch[1])
+		}
+	}
+	if nw <= 1 {
+		run(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for wk := 1; wk < nw; wk++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(wk)
+		}()
+	}
+	run(0)
+	wg.Wait()
+}

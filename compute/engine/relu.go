@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/mat"
+)
+
+// ReLU returns max(x, 0) elementwise. The model fuses ReLU into convolution
+// and batch norm; this standalone form is for networks that do not.
+func ReLU(ar *Arena, x mat.Tensor) (*ag.Operator, error) {
+	if x == nil || len(x.Shape()) != 2 {
+		return nil, fmt.Errorf("relu: want a 2-D input")
+	}
+	return ag.NewOperator(&relu{ar: ar, x: x}).Run(), nil
+}
+
+type relu struct {
+	ar   *Arena
+	x    mat.Tensor
+	y    []float32
+	r, c int
+}
+
+func (o *relu) Operands() []mat.Tensor { return []mat.Tensor{o.x} }
+
+func (o *relu) Forward() (mat.Tensor, error) {
+	x := Data(o.x)
+	o.r, o.c = o.x.Shape()[0], o.x.Shape()[1]
+	o.y = o.ar.Alloc(len(x))
+	parallelFor(len(x), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			o.y[i] = max(x[i], 0)
+		}
+	})
+	return NewTensor(o.y, o.r, o.c), nil
+}
+
+// Backward: dx = g where y > 0.
+func (o *relu) Backward(gyT mat.Tensor) error {
+	if !o.x.RequiresGrad() {
+		return nil
+	}
+	gy := Data(gyT)
+	dx := o.ar.Alloc(len(gy))
+	parallelFor(len(gy), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if o.y[i] > 0 {
+				dx[i] = gy[i]
+			} else {
+				dx[i] = 0
+			}
+		}
+	})
+	o.x.AccGrad(NewTensor(dx, o.r, o.c))
+	return nil
+}

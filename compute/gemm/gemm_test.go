@@ -1,0 +1,153 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// refGemm is the textbook triple loop in float64.
+func refGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) []float32 {
+	out := append([]float32(nil), c...)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			v := float64(alpha) * s
+			if beta != 0 {
+				v += float64(beta) * float64(c[i*ldc+j])
+			}
+			out[i*ldc+j] = float32(v)
+		}
+	}
+	return out
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+func TestSgemmMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	// Sizes straddle the block sizes and the split threshold; pads exercise
+	// leading dimensions larger than the logical width.
+	sizes := [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 1, 33}, {64, 300, 129}, {300, 64, 200}, {129, 257, 130}, {5, 0, 3}, {4, 6, 0},
+		// Thin products big enough to be split into row or column panels.
+		{2048, 400, 3}, {400, 2048, 3}}
+	for _, sz := range sizes {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, ab := range [][2]float32{{1, 0}, {0.5, 1}, {-2, 0.25}} {
+					name := fmt.Sprintf("%dx%dx%d/tA=%v/tB=%v/alpha=%v/beta=%v", m, n, k, ta, tb, ab[0], ab[1])
+					pad := 3
+					ar, ac := m, k
+					if ta {
+						ar, ac = k, m
+					}
+					br, bc := k, n
+					if tb {
+						br, bc = n, k
+					}
+					lda, ldb, ldc := ac+pad, bc+pad, n+pad
+					a := randSlice(r, max(1, ar*lda))
+					b := randSlice(r, max(1, br*ldb))
+					c := randSlice(r, max(1, m*ldc))
+					if ab[1] == 0 {
+						for i := range c {
+							c[i] = float32(math.NaN()) // beta=0 must overwrite, not multiply
+						}
+					}
+					want := refGemm(ta, tb, m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
+					got := append([]float32(nil), c...)
+					Sgemm(ta, tb, m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
+					serial := append([]float32(nil), c...)
+					SgemmSerial(ta, tb, m, n, k, ab[0], a, lda, b, ldb, ab[1], serial, ldc)
+					for i := range serial {
+						if serial[i] != got[i] && !(serial[i] != serial[i] && got[i] != got[i]) {
+							// Panels compute each entry with the same kernel
+							// and k-order, so the results agree bit for bit.
+							if math.Abs(float64(serial[i]-got[i])) > 1e-4*(1+math.Abs(float64(got[i]))) {
+								t.Fatalf("%s: serial and parallel differ at %d: %v vs %v", name, i, serial[i], got[i])
+							}
+						}
+					}
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							g, w := got[i*ldc+j], want[i*ldc+j]
+							if math.Abs(float64(g-w)) > 1e-4*math.Sqrt(float64(k+1))*(1+math.Abs(float64(w))) {
+								t.Fatalf("%s: C[%d,%d] = %v, want %v", name, i, j, g, w)
+							}
+						}
+						// The padding of C belongs to the caller and must be untouched.
+						for j := n; j < ldc && i*ldc+j < len(c); j++ {
+							if g, w := got[i*ldc+j], c[i*ldc+j]; !(g == w || (g != g && w != w)) {
+								t.Fatalf("%s: padding C[%d,%d] changed from %v to %v", name, i, j, w, g)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSgemmPanicsOnShortSlice(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Sgemm accepted a 2x2 C for a 3x3 product")
+		}
+	}()
+	a := make([]float32, 9)
+	Sgemm(false, false, 3, 3, 3, 1, a, 3, a, 3, 0, make([]float32, 4), 3)
+}
+
+func TestPeakPositive(t *testing.T) {
+	if g := Peak(64, time.Millisecond); !(g > 0) {
+		t.Fatalf("Peak(64) = %v GFLOPS, want > 0", g)
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	// The shapes of ResNet18's convolutions at 28 px, batch 32 (layer1 and
+	// layer4 forward products) plus a square reference.
+	shapes := []struct {
+		name    string
+		m, n, k int
+	}{
+		{"square512", 512, 512, 512},
+		{"layer1_fwd_64x25088x576", 64, 25088, 576},
+		{"layer4_fwd_512x512x4608", 512, 512, 4608},
+	}
+	for _, s := range shapes {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(3, 4))
+			a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
+			b.ResetTimer()
+			for b.Loop() {
+				Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
+			}
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)/sec/1e9, "GFLOPS")
+		})
+	}
+}

@@ -1,0 +1,43 @@
+//go:build cgo && !purego
+
+package gemm
+
+/*
+#cgo LDFLAGS: -lopenblas
+#include <cblas.h>
+
+// openblas_set_num_threads is declared by OpenBLAS's cblas.h; wrap it so the
+// Go side does not depend on the header's exact prototype.
+static void gp_single_thread(void) { openblas_set_num_threads(1); }
+*/
+import "C"
+
+import "unsafe"
+
+const backendName = "openblas"
+
+func init() {
+	// Go parallelises across panels itself; one BLAS thread per call means no
+	// OpenBLAS workers spinning while Go code runs between products.
+	C.gp_single_thread()
+}
+
+func kernel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if k == 0 {
+		// BLAS would still scale C by beta; keep that contract without
+		// passing pointers to possibly empty A and B slices.
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	ta, tb := C.enum_CBLAS_TRANSPOSE(C.CblasNoTrans), C.enum_CBLAS_TRANSPOSE(C.CblasNoTrans)
+	if transA {
+		ta = C.CblasTrans
+	}
+	if transB {
+		tb = C.CblasTrans
+	}
+	C.cblas_sgemm(C.CblasRowMajor, ta, tb, C.blasint(m), C.blasint(n), C.blasint(k),
+		C.float(alpha), (*C.float)(unsafe.Pointer(&a[0])), C.blasint(lda),
+		(*C.float)(unsafe.Pointer(&b[0])), C.blasint(ldb),
+		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.blasint(ldc))
+}

@@ -1,0 +1,229 @@
+package reports
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Fixtures are synthetic, seeded and shaped like the named queries' answers.
+
+var (
+	dermaClasses  = []string{"akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"}
+	breastClasses = []string{"malignant", "normal+benign"}
+	fiveCorrs     = []string{"gaussian_noise", "speckle_noise", "motion_blur", "contrast", "brightness"}
+	layerNames    = []layerInfo{
+		{0, "layer1.0", "1_2"}, {1, "layer1.1", "1_1"}, {2, "layer2.0", "2_2"}, {3, "layer2.1", "2_1"},
+		{4, "layer3.0", "3_2"}, {5, "layer3.1", "3_1"}, {6, "layer4.0", "4_2"}, {7, "layer4.1", "4_1"},
+	}
+)
+
+func corrStrength(i int) float64 { return []float64{1.4, 1.1, 0.9, 0.7, 0.4, 0.6, 0.8, 1.0}[i%8] }
+
+func fixtureLayerProfile(dataset string, runs []string, classes []string, seed uint64) []LayerProfileRow {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var out []LayerProfileRow
+	for _, run := range runs {
+		for ci, c := range fiveCorrs {
+			for sev := 1; sev <= 5; sev++ {
+				d := 0.015 * float64(sev) * corrStrength(ci)
+				for _, sel := range []string{"all", "correct", "incorrect"} {
+					for k, cls := range classes {
+						for _, l := range layerNames {
+							base := 20 + 9*float64(l.Depth) + float64(sev)*6*corrStrength(ci) + 4*float64(k)
+							if sel == "incorrect" {
+								base += 12
+							}
+							out = append(out, LayerProfileRow{
+								Dataset: dataset, Run: run, Split: "test", Method: "gradcampp", Corruption: c, Severity: sev, Selection: sel,
+								Label: k, ClassName: cls, LayerDepth: l.Depth, Layer: l.Layer, LayerAlias: l.Alias,
+								MeanRMSE: base + rng.NormFloat64()*2, N: 20, DeltaAUC: d,
+							})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func fixtureBoxes(classes []string, corrs []string, seed uint64) []RMSEBoxRow {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	var out []RMSEBoxRow
+	for _, l := range layerNames {
+		for ci, c := range corrs {
+			for sev := 1; sev <= 5; sev++ {
+				for k, cls := range classes {
+					m := 15 + 8*float64(l.Depth) + float64(sev)*7*corrStrength(ci) + 3*float64(k) + rng.NormFloat64()*3
+					s := 4 + 0.8*float64(sev)
+					out = append(out, RMSEBoxRow{
+						Dataset: "dermamnist", Run: "r1", LayerDepth: l.Depth, Layer: l.Layer, LayerAlias: l.Alias,
+						Corruption: c, Severity: sev, Label: k, ClassName: cls, N: 30, MeanRMSE: m,
+						Q05: math.Max(0, m-2*s), Q25: m - 0.7*s, Median: m, Q75: m + 0.7*s, Q95: m + 2.2*s,
+						DeltaAUC: 0.012*float64(sev)*corrStrength(ci) + 0.01*rng.NormFloat64(),
+					})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// fixtureImage is a grey or RGB test picture: a bright disc on a gradient,
+// with a darker lesion-like blob, so corruptions show.
+func fixtureImage(h, w, c int) []uint8 {
+	px := make([]uint8, h*w*c)
+	for y := range h {
+		for x := range w {
+			dx, dy := float64(x)-float64(w)/2, float64(y)-float64(h)/2
+			v := 60 + 100*float64(x)/float64(w)
+			if dx*dx+dy*dy < float64(h*h)/9 {
+				v += 80
+			}
+			if (dx-3)*(dx-3)+(dy+2)*(dy+2) < float64(h*h)/60 {
+				v -= 120
+			}
+			for ch := range c {
+				px[(y*w+x)*c+ch] = uint8(math.Max(0, math.Min(255, v*(1-0.2*float64(ch)))))
+			}
+		}
+	}
+	return px
+}
+
+// corruptFixture imitates a corruption enough to look different per severity.
+func corruptFixture(px []uint8, corr string, sev int, seed uint64) []uint8 {
+	rng := rand.New(rand.NewPCG(seed, uint64(sev)))
+	out := make([]uint8, len(px))
+	for i, v := range px {
+		f := float64(v)
+		switch corr {
+		case "gaussian_noise", "speckle_noise":
+			f += rng.NormFloat64() * 12 * float64(sev)
+		case "contrast":
+			f = (f-128)*(1-0.18*float64(sev)) + 128
+		case "brightness":
+			f += 25 * float64(sev)
+		case "motion_blur":
+			if i >= 3*sev {
+				f = (f + float64(px[i-3*sev])) / 2
+			}
+		default:
+			f = 255 - f
+		}
+		out[i] = uint8(math.Max(0, math.Min(255, f)))
+	}
+	return out
+}
+
+func fixtureMontage(h, w, c int, corrs []string) []MontageImage {
+	clean := fixtureImage(h, w, c)
+	out := []MontageImage{{Corruption: "clean", Pixels: clean, H: h, W: w, C: c}}
+	for _, corr := range corrs {
+		for sev := 1; sev <= 5; sev++ {
+			out = append(out, MontageImage{Corruption: corr, Severity: sev, Pixels: corruptFixture(clean, corr, sev, 7), H: h, W: w, C: c})
+		}
+	}
+	return out
+}
+
+func fixtureMaps(h, w, c, sev int, corrs []string) []MapCell {
+	clean := fixtureImage(h, w, c)
+	var out []MapCell
+	variants := append([]string{"clean"}, corrs...)
+	for vi, v := range variants {
+		img := clean
+		s := 0
+		if v != "clean" {
+			img, s = corruptFixture(clean, v, sev, 3), sev
+		}
+		for _, l := range layerNames {
+			m := make([]float32, h*w)
+			cx := float64(w)/2 + float64(vi)*1.5 - 4
+			cy := float64(h)/2 - float64(l.Depth)
+			sig := 2 + float64(l.Depth)*0.9
+			for y := range h {
+				for x := range w {
+					d := (float64(x)-cx)*(float64(x)-cx) + (float64(y)-cy)*(float64(y)-cy)
+					m[y*w+x] = float32(math.Exp(-d / (2 * sig * sig)))
+				}
+			}
+			pred, conf := "nv", 0.93-0.1*float64(vi)
+			if vi%3 == 2 {
+				pred = "mel"
+			}
+			out = append(out, MapCell{
+				Dataset: "dermamnist", Run: "r1", ImageID: 12, ClassName: "nv", Corruption: v, Severity: s,
+				LayerDepth: l.Depth, Layer: l.Layer, LayerAlias: l.Alias, Method: "gradcampp", Predicted: pred, Confidence: conf,
+				H: h, W: w, C: c, Map: m, Image: img,
+			})
+		}
+	}
+	return out
+}
+
+func fixtureTraining(runs []string, epochs int) []TrainingRow {
+	var out []TrainingRow
+	for ri, run := range runs {
+		best := 0
+		bestAUC := -1.0
+		for e := 1; e <= epochs; e++ {
+			x := float64(e)
+			auc := 0.95 - 0.35*math.Exp(-x/6) - 0.0008*x + 0.01*float64(ri)
+			if auc > bestAUC {
+				bestAUC, best = auc, e
+			}
+			out = append(out, TrainingRow{Dataset: "breastmnist", Run: run, Epoch: e,
+				TrainLoss: 0.15 + 0.6*math.Exp(-x/5), ValLoss: 0.3 + 0.5*math.Exp(-x/5) + 0.004*x,
+				ValAUC: auc, ValACC: auc - 0.07})
+		}
+		for i := range out {
+			if out[i].Run == run && out[i].Epoch == best {
+				out[i].IsBest = true
+			}
+		}
+	}
+	return out
+}
+
+func fixtureMetricCells(corrs []string) []MetricCell {
+	out := []MetricCell{{Dataset: "dermamnist", Run: "r1", Corruption: "clean", AUC: 0.917, ACC: 0.735}}
+	for ci, c := range corrs {
+		for sev := 1; sev <= 5; sev++ {
+			d := 0.015 * float64(sev) * corrStrength(ci)
+			out = append(out, MetricCell{Dataset: "dermamnist", Run: "r1", Corruption: c, Severity: sev, AUC: 0.917 - d, ACC: 0.735 - 2*d})
+		}
+	}
+	return out
+}
+
+func fixtureRiskCoverage(n int) []RiskCoverage {
+	scores := []string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}
+	var out []RiskCoverage
+	for si, s := range scores {
+		rc := RiskCoverage{Score: s}
+		for k := 1; k <= n; k++ {
+			cov := float64(k) / float64(n)
+			rc.Coverage = append(rc.Coverage, cov)
+			rc.Risk = append(rc.Risk, 0.2*math.Pow(cov, 1.5+0.3*float64(si%3))+0.01*float64(si))
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+func fixtureFailureMetrics() []FailureMetricRow {
+	scores := []string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}
+	var out []FailureMetricRow
+	for si, s := range scores {
+		f := float64(si)
+		out = append(out,
+			FailureMetricRow{Metric: "auroc_f", Score: s, Value: 0.80 - 0.02*f, Lo: 0.75 - 0.02*f, Hi: 0.85 - 0.02*f, N: 156},
+			FailureMetricRow{Metric: "aurc", Score: s, Value: 60 + 5*f, Lo: 45 + 5*f, Hi: 75 + 5*f, N: 156},
+			FailureMetricRow{Metric: "eaurc", Score: s, Value: 30 + 4*f, Lo: 20 + 4*f, Hi: 40 + 4*f, N: 156},
+			FailureMetricRow{Metric: "augrc", Score: s, Value: 40 + 3*f, Lo: 30 + 3*f, Hi: 50 + 3*f, N: 156},
+			FailureMetricRow{Metric: "fpr95", Score: s, Value: 0.6 + 0.03*f, Lo: 0.5 + 0.03*f, Hi: 0.7 + 0.03*f, N: 156},
+		)
+	}
+	return out
+}

@@ -1,0 +1,346 @@
+package reports
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// MontageOptions configure the corruption montage.
+type MontageOptions struct {
+	Options
+	Corruptions []string // column order; nil means those present
+}
+
+// Montage draws the thesis's Figure 2.3: rows are severities, columns the
+// clean image then each corruption, scaled up with nearest-neighbour
+// sampling so that pixels stay pixels.
+func Montage(images []MontageImage, o MontageOptions) (image.Image, error) {
+	f, err := montage(images, o)
+	if err != nil {
+		return nil, err
+	}
+	return f.Image, nil
+}
+
+func montage(images []MontageImage, o MontageOptions) (*rendered, error) {
+	if len(images) == 0 {
+		return nil, fmt.Errorf("montage: no images")
+	}
+	var clean *MontageImage
+	type key struct {
+		corr string
+		sev  int
+	}
+	byKey := map[key]MontageImage{}
+	var corrs []string
+	var sevs []int
+	for i, im := range images {
+		if err := checkPixels(im.Pixels, im.H, im.W, im.C); err != nil {
+			return nil, fmt.Errorf("montage: image %d (%s severity %d): %w", i, im.Corruption, im.Severity, err)
+		}
+		if im.Corruption == "clean" {
+			clean = &images[i]
+			continue
+		}
+		byKey[key{im.Corruption, im.Severity}] = im
+		corrs = append(corrs, im.Corruption)
+		sevs = append(sevs, im.Severity)
+	}
+	if clean == nil {
+		return nil, fmt.Errorf("montage: no clean image (corruption \"clean\") among %d images", len(images))
+	}
+	if len(byKey) == 0 {
+		return nil, fmt.Errorf("montage: only the clean image, no corrupted ones")
+	}
+	cols := o.Corruptions
+	if cols == nil {
+		cols = sortCorruptions(corrs)
+	}
+	sevList := uniqueSorted(sevs)
+	tf, err := newTypeface()
+	if err != nil {
+		return nil, err
+	}
+	p := newPage(o.Options)
+	g := grid{
+		Title:     o.Title,
+		Subtitle:  fmt.Sprintf("one test image (%d×%d px, shown enlarged with nearest-neighbour sampling); the clean column repeats the unmodified image", clean.W, clean.H),
+		ColLabels: append([]string{"clean"}, cols...),
+		Aspect:    float64(clean.H) / float64(clean.W),
+		Rows:      len(sevList),
+		Cols:      len(cols) + 1,
+	}
+	if g.Title == "" {
+		g.Title = "Corruptions by severity"
+	}
+	for _, s := range sevList {
+		g.RowLabels = append(g.RowLabels, "severity "+strconv.Itoa(s))
+	}
+	lay := g.layout(tf, p)
+	out := &rendered{}
+	panels := make([][]image.Image, g.Rows)
+	for ri, s := range sevList {
+		panels[ri] = make([]image.Image, g.Cols)
+		for ci := range g.Cols {
+			rect := lay.Panels[ri][ci]
+			im := *clean
+			if ci > 0 {
+				var ok bool
+				if im, ok = byKey[key{cols[ci-1], s}]; !ok {
+					out.Empty = append(out.Empty, rect)
+					continue
+				}
+			}
+			panels[ri][ci] = scaledPicture(im.Pixels, im.H, im.W, im.C, nil, 0, rect.Dx(), rect.Dy())
+			out.Panels = append(out.Panels, rect)
+		}
+	}
+	out.Image = g.compose(tf, p, lay, panels)
+	return out, nil
+}
+
+// SaliencyOptions configure the saliency grid.
+type SaliencyOptions struct {
+	Options
+	Severity    int      // severity of the corrupted rows
+	Corruptions []string // row order after clean; nil means those present
+	// ColorMap draws the saliency; nil means Turbo.
+	ColorMap ColorMap
+	// Alpha is the weight of the colour map over the image, in (0, 1];
+	// 0 means 0.5, as pytorch-grad-cam's show_cam_on_image uses.
+	Alpha float64
+}
+
+// SaliencyGrid draws the thesis's Figure 2.6 for one image: rows are the
+// clean image and each corruption at one severity, columns the input and
+// then each layer's map blended over the input, with the prediction and
+// its confidence per row and a colour bar.
+func SaliencyGrid(cells []MapCell, o SaliencyOptions) (image.Image, error) {
+	f, err := saliencyGrid(cells, o)
+	if err != nil {
+		return nil, err
+	}
+	return f.Image, nil
+}
+
+func saliencyGrid(cells []MapCell, o SaliencyOptions) (*rendered, error) {
+	if len(cells) == 0 {
+		return nil, fmt.Errorf("saliency grid: no maps (does the run store maps? analyze keeps the first K images per class)")
+	}
+	cmap := o.ColorMap
+	if cmap == nil {
+		cmap = Turbo
+	}
+	alpha := o.Alpha
+	if alpha == 0 {
+		alpha = 0.5
+	}
+	if alpha < 0 || alpha > 1 {
+		return nil, fmt.Errorf("saliency grid: alpha %g outside (0, 1]", alpha)
+	}
+	type imgKey struct {
+		run runKey
+		id  int
+	}
+	type key struct {
+		corr  string
+		depth int
+	}
+	var ids []string
+	seen := map[imgKey]bool{}
+	byKey := map[key]MapCell{}
+	var corrs []string
+	var sevs []int
+	var layers []layerInfo
+	var first MapCell
+	for i, c := range cells {
+		k := imgKey{runKey{c.Dataset, c.Run}, c.ImageID}
+		if !seen[k] {
+			seen[k] = true
+			ids = append(ids, fmt.Sprintf("%s/%s image %d", c.Dataset, c.Run, c.ImageID))
+		}
+		if c.Corruption != "clean" {
+			sevs = append(sevs, c.Severity)
+			if c.Severity != o.Severity {
+				continue
+			}
+		}
+		if err := checkPixels(c.Image, c.H, c.W, c.C); err != nil {
+			return nil, fmt.Errorf("saliency grid: row %d (%s, %s): image: %w", i, c.Corruption, c.Layer, err)
+		}
+		if len(c.Map) != c.H*c.W {
+			return nil, fmt.Errorf("saliency grid: row %d (%s, %s): map has %d values, want height×width = %d", i, c.Corruption, c.Layer, len(c.Map), c.H*c.W)
+		}
+		if len(byKey) == 0 {
+			first = c
+		}
+		byKey[key{c.Corruption, c.LayerDepth}] = c
+		if c.Corruption != "clean" {
+			corrs = append(corrs, c.Corruption)
+		}
+		layers = append(layers, layerInfo{c.LayerDepth, c.Layer, c.LayerAlias})
+	}
+	if len(seen) > 1 {
+		return nil, fmt.Errorf("saliency grid: maps of %d images (%s): pass one image_id to the saliency_grid query", len(seen), strings.Join(ids, ", "))
+	}
+	if len(corrs) == 0 {
+		return nil, fmt.Errorf("saliency grid: no corrupted maps at severity %d (maps have severities %s)", o.Severity, joinInts(uniqueSorted(sevs)))
+	}
+	order, err := layerOrder(layers)
+	if err != nil {
+		return nil, fmt.Errorf("saliency grid: %w", err)
+	}
+	rowsC := o.Corruptions
+	if rowsC == nil {
+		rowsC = sortCorruptions(corrs)
+	}
+	rowsC = append([]string{"clean"}, rowsC...)
+
+	tf, err := newTypeface()
+	if err != nil {
+		return nil, err
+	}
+	p := newPage(o.Options)
+	g := grid{
+		Title: o.Title,
+		Subtitle: joinParts(runText(runKey{first.Dataset, first.Run}),
+			fmt.Sprintf("test image %d, true class %s", first.ImageID, first.ClassName),
+			fmt.Sprintf("%s map per layer over the input (weight %.2g)", methodName(first.Method), alpha),
+			fmt.Sprintf("severity %d", o.Severity), "red: prediction differs from the true class"),
+		ColLabels:     []string{"input"},
+		Aspect:        float64(first.H) / float64(first.W),
+		Rows:          len(rowsC),
+		Cols:          len(order) + 1,
+		ColorBar:      cmap,
+		ColorBarLabel: "saliency (each map min–max scaled to 0–1)",
+	}
+	if g.Title == "" {
+		g.Title = "Saliency maps by layer, clean and corrupted"
+	}
+	for _, l := range order {
+		g.ColLabels = append(g.ColLabels, l.header())
+	}
+	for _, c := range rowsC {
+		lines := []noteLine{{Text: c, Color: inkColor}}
+		if c != "clean" {
+			lines[0].Text += " s" + strconv.Itoa(o.Severity)
+		}
+		// Prediction of the variant: the same at every layer, so take any.
+		for _, l := range order {
+			if m, ok := byKey[key{c, l.Depth}]; ok {
+				col := inkColor
+				if m.Predicted != m.ClassName {
+					col = wrongColor
+				}
+				lines = append(lines, noteLine{Text: fmt.Sprintf("pred %s %.2f", m.Predicted, m.Confidence), Color: col})
+				break
+			}
+		}
+		g.RowNotes = append(g.RowNotes, lines)
+	}
+	lay := g.layout(tf, p)
+	table := lut(cmap)
+	out := &rendered{}
+	panels := make([][]image.Image, g.Rows)
+	for ri, c := range rowsC {
+		panels[ri] = make([]image.Image, g.Cols)
+		var input *MapCell
+		for _, l := range order {
+			if m, ok := byKey[key{c, l.Depth}]; ok {
+				input = &m
+				break
+			}
+		}
+		for ci := range g.Cols {
+			rect := lay.Panels[ri][ci]
+			if input == nil {
+				out.Empty = append(out.Empty, rect)
+				continue
+			}
+			if ci == 0 {
+				panels[ri][ci] = scaledPicture(input.Image, input.H, input.W, input.C, nil, 0, rect.Dx(), rect.Dy())
+				out.Panels = append(out.Panels, rect)
+				continue
+			}
+			m, ok := byKey[key{c, order[ci-1].Depth}]
+			if !ok {
+				out.Empty = append(out.Empty, rect)
+				continue
+			}
+			over := func(i int) color.RGBA { return table[int(math.Round(clamp01(float64(m.Map[i]))*255))] }
+			panels[ri][ci] = scaledPicture(m.Image, m.H, m.W, m.C, over, alpha, rect.Dx(), rect.Dy())
+			out.Panels = append(out.Panels, rect)
+		}
+	}
+	out.Image = g.compose(tf, p, lay, panels)
+	return out, nil
+}
+
+// wrongColor marks a prediction that differs from the true class.
+const wrongColor = rgb(0xc0392b)
+
+func checkPixels(px []uint8, h, w, c int) error {
+	if h <= 0 || w <= 0 {
+		return fmt.Errorf("size %d×%d is empty", h, w)
+	}
+	if c != 1 && c != 3 {
+		return fmt.Errorf("%d channels, want 1 (grey) or 3 (RGB)", c)
+	}
+	if len(px) != h*w*c {
+		return fmt.Errorf("%d pixel values, want height×width×channels = %d×%d×%d = %d", len(px), h, w, c, h*w*c)
+	}
+	return nil
+}
+
+// scaledPicture draws an image (and optionally a colour overlay per source
+// pixel blended with weight alpha) scaled to fit boxW×boxH, centred, on
+// white. Enlargement is by a whole factor with nearest-neighbour sampling,
+// so each source pixel becomes a crisp square.
+func scaledPicture(px []uint8, h, w, c int, over func(i int) color.RGBA, alpha float64, boxW, boxH int) *image.RGBA {
+	dst := newCanvas(boxW, boxH)
+	s := math.Min(float64(boxW)/float64(w), float64(boxH)/float64(h))
+	if s >= 1 {
+		s = math.Floor(s)
+	}
+	tw, th := max(1, int(float64(w)*s)), max(1, int(float64(h)*s))
+	ox, oy := (boxW-tw)/2, (boxH-th)/2
+	for y := range th {
+		sy := min(h-1, int(float64(y)/s))
+		for x := range tw {
+			sx := min(w-1, int(float64(x)/s))
+			i := sy*w + sx
+			var r, g, b float64
+			if c == 1 {
+				r = float64(px[i])
+				g, b = r, r
+			} else {
+				r, g, b = float64(px[3*i]), float64(px[3*i+1]), float64(px[3*i+2])
+			}
+			if over != nil {
+				m := over(i)
+				r = (1-alpha)*r + alpha*float64(m.R)
+				g = (1-alpha)*g + alpha*float64(m.G)
+				b = (1-alpha)*b + alpha*float64(m.B)
+			}
+			dst.SetRGBA(ox+x, oy+y, color.RGBA{uint8(r + 0.5), uint8(g + 0.5), uint8(b + 0.5), 0xff})
+		}
+	}
+	return dst
+}
+
+// methodName spells a saliency method as papers do.
+func methodName(m string) string {
+	switch strings.ToLower(m) {
+	case "gradcampp", "gradcam++", "":
+		return "Grad-CAM++"
+	case "gradcam":
+		return "Grad-CAM"
+	case "layercam":
+		return "LayerCAM"
+	}
+	return m
+}

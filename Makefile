@@ -24,7 +24,7 @@ test: deps
 	$(GO) test -tags '$(GOTAGS)' -count=1 -timeout 60m ./...
 
 bench: build
-	./$(BIN) bench
+	./$(BIN) bench --peer
 	$(GO) test -tags '$(GOTAGS)' -run '^$$' -bench . -benchmem ./...
 
 lint: deps

@@ -55,7 +55,6 @@ type Training struct {
 	Epoch      int32   `parquet:"epoch" doc:"epoch number, first epoch is 1" range:">= 1"`
 	LR         float64 `parquet:"lr" doc:"learning rate used during the epoch" range:"> 0"`
 	TrainLoss  float64 `parquet:"train_loss" doc:"mean cross-entropy over the training batches of the epoch" unit:"nats" range:">= 0"`
-	TrainAcc   float64 `parquet:"train_acc" doc:"accuracy on the training batches of the epoch" unit:"fraction" range:"0..1"`
 	ValLoss    float64 `parquet:"val_loss" doc:"mean cross-entropy on the validation split after the epoch" unit:"nats" range:">= 0"`
 	ValAUC     float64 `parquet:"val_auc" doc:"validation AUC (binary: ROC AUC of p(class 1); multi-class: mean one-vs-rest AUC)" range:"0..1"`
 	ValAcc     float64 `parquet:"val_acc" doc:"validation accuracy" unit:"fraction" range:"0..1"`

@@ -90,8 +90,16 @@ be wrong.`,
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 
 	root.AddCommand(
+		newDemoCmd(g),
 		newDatasetsCmd(g),
-		newQueryCmd(g), newSchemaCmd(g),
+		newTrainCmd(g),
+		newEvaluateCmd(g),
+		newAnalyzeCmd(g),
+		newFailureCmd(g),
+		newReportCmd(g),
+		newQueryCmd(g),
+		newSchemaCmd(g),
+		newBenchCmd(g),
 	)
 	return root
 }

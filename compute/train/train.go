@@ -16,6 +16,11 @@ import (
 	"github.com/gradprint/gradprint/ingest"
 )
 
+// Predictor gives eval-mode softmax probabilities, n x classes.
+type Predictor interface {
+	Probs(images []uint8, n, h, w, c int) ([]float32, error)
+}
+
 // Learner is what the loop needs from a model.
 type Learner interface {
 	// Step runs one optimisation step (train-mode forward, backward, Adam
@@ -207,7 +212,7 @@ type Eval struct {
 
 // Evaluate predicts every image of d in batches and computes MedMNIST's AUC
 // and ACC plus per-class AUC, balanced accuracy and the confusion matrix.
-func Evaluate(m Learner, d *ingest.Dataset, batch int) (*Eval, error) {
+func Evaluate(m Predictor, d *ingest.Dataset, batch int) (*Eval, error) {
 	k := d.NumClasses()
 	probs := make([]float32, 0, d.N*k)
 	isz := d.ImageSize()

@@ -2,7 +2,7 @@
 -- accuracy and validation AUC, throughput, and the epoch whose model was kept.
 -- @param dataset string "" dataset flag; empty = every dataset
 -- @param run     string "" run id; empty = every complete run
-SELECT dataset, run_id, epoch, lr, train_loss, train_acc, val_loss, val_acc, val_auc,
+SELECT dataset, run_id, epoch, lr, train_loss, val_loss, val_acc, val_auc,
        images_per_s, seconds, is_best
 FROM training
 WHERE ($dataset IS NULL OR dataset = $dataset)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as the gradprint command, so the
+// pipeline test runs real processes (and can kill -9 one) without a
+// separate build step.
+func TestMain(m *testing.M) {
+	if os.Getenv("GRADPRINT_TEST_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func gpCmd(out string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"--out", out, "--quiet", "--seed", "3"}, args...)...)
+	cmd.Env = append(os.Environ(), "GRADPRINT_TEST_AS_MAIN=1")
+	return cmd
+}
+
+func gp(t *testing.T, out string, args ...string) string {
+	t.Helper()
+	cmd := gpCmd(out, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("gradprint %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// TestPipelineResumesAfterKill runs train -> analyze -> failure -> report
+// -> query on a small synthetic set, and checks that an analyze killed with
+// SIGKILL and rerun leaves tables identical to an uninterrupted run.
+func TestPipelineResumesAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pipeline test skipped in -short mode (it trains a model)")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.npz")
+	model := filepath.Join(dir, "model.safetensors")
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	gp(t, dir, "datasets", "synth", "--out", data, "--size", "16", "--classes", "3", "--train", "96", "--val", "30", "--test", "36")
+	gp(t, a, "train", "--data", data, "--epochs", "2", "--width", "0.125", "--batch", "32", "--model", model)
+	analyze := []string{"analyze", "--data", data, "--model", model, "--splits", "val,test", "--per-class", "0", "--chunk", "2", "--batch", "26"}
+	gp(t, a, analyze...)
+
+	// Interrupted run: kill -9 as soon as the first chunk is committed.
+	cmd := gpCmd(b, analyze...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		m, _ := filepath.Glob(filepath.Join(b, "warehouse", "runs", "*", "run=analyze-*", "_chunks", "*.done"))
+		if len(m) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	done, _ := filepath.Glob(filepath.Join(b, "warehouse", "runs", "*", "run=analyze-*", "_chunks", "*.done"))
+	if len(done) == 0 || len(done) >= 33 { // 33 chunks: 15 val + 18 test
+		t.Fatalf("kill landed after %d of 33 chunks: want a strict part", len(done))
+	}
+	if q := gp(t, b, "query", "--sql", "SELECT count(*) AS n FROM predictions", "--format", "csv"); !strings.Contains(q, "\n0\n") {
+		t.Fatalf("an unfinished run is visible to queries: %q", q)
+	}
+	gp(t, b, analyze...)
+
+	for _, sql := range []string{
+		"SELECT * EXCLUDE (run_id) FROM predictions ORDER BY split, image_id, corruption, severity",
+		"SELECT * EXCLUDE (run_id) FROM saliency ORDER BY split, image_id, corruption, severity, layer, method",
+		"SELECT * EXCLUDE (run_id) FROM metrics ORDER BY ALL",
+		"SELECT count(*) FROM maps",
+	} {
+		x := gp(t, a, "query", "--sql", sql, "--format", "csv")
+		y := gp(t, b, "query", "--sql", sql, "--format", "csv")
+		if x != y {
+			t.Fatalf("resumed run differs from uninterrupted run for %q", sql)
+		}
+		if strings.Count(x, "\n") < 2 {
+			t.Fatalf("%q returned no rows", sql)
+		}
+	}
+	n := gp(t, a, "query", "--sql", "SELECT count(*) AS n FROM predictions", "--format", "csv")
+	if !strings.Contains(n, "\n1716\n") { // 66 images x 26 variants
+		t.Fatalf("prediction rows %q, want 1716", n)
+	}
+
+	out := gp(t, a, "failure", "--boot", "50")
+	for _, s := range []string{"msp", "entropy", "energy", "flips", "detector", "detector_msp"} {
+		if !strings.Contains(out, s) {
+			t.Fatalf("failure table lacks %s:\n%s", s, out)
+		}
+	}
+	gp(t, a, "report")
+	if _, err := os.Stat(filepath.Join(a, "report", "index.html")); err != nil {
+		t.Fatal(err)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(a, "report", "*.png"))
+	if len(pngs) < 20 {
+		t.Fatalf("report has %d figures, want at least 20", len(pngs))
+	}
+}

@@ -113,7 +113,9 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 					return err
 				}
 			}
-			if err := run.Update(func(r *warehouse.RunMeta) { r.TimingsJSON = fmt.Sprintf(`{"failure_s": %.1f}`, time.Since(start).Seconds()) }); err != nil {
+			if err := run.Update(func(r *warehouse.RunMeta) {
+				r.TimingsJSON = fmt.Sprintf(`{"failure_s": %.1f}`, time.Since(start).Seconds())
+			}); err != nil {
 				return err
 			}
 			if err := run.Finish(warehouse.StatusComplete, nil); err != nil {

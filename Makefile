@@ -22,6 +22,8 @@ demo: build
 test: deps
 	$(GO) vet -tags '$(GOTAGS)' ./...
 	$(GO) test -tags '$(GOTAGS)' -count=1 -timeout 60m ./...
+	# The pure-Go GEMM fallback passes the same kernel and model tests.
+	$(GO) test -tags purego -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/
 
 bench: build
 	./$(BIN) bench --peer

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ type globals struct {
 	seed      uint64
 	quiet     bool
 	logFormat string
+	cpuProf   string
 
 	stdout io.Writer
 	stderr io.Writer
@@ -79,7 +81,21 @@ be wrong.`,
 				return fmt.Errorf("--log-format: want text or json, got %q", g.logFormat)
 			}
 			g.log = slog.New(h)
+			if g.cpuProf != "" {
+				f, err := os.Create(g.cpuProf)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+			}
 			return nil
+		},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {
+			if g.cpuProf != "" {
+				pprof.StopCPUProfile()
+			}
 		},
 	}
 	pf := root.PersistentFlags()
@@ -88,6 +104,7 @@ be wrong.`,
 	pf.Uint64Var(&g.seed, "seed", 1, "run seed; every random draw derives from it and it is recorded with the run")
 	pf.BoolVar(&g.quiet, "quiet", false, "no progress output, warnings only")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.StringVar(&g.cpuProf, "cpuprofile", "", "write a Go CPU profile of the command to this file (for `go tool pprof`)")
 
 	root.AddCommand(
 		newDemoCmd(g),

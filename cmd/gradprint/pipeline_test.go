@@ -105,6 +105,13 @@ func TestPipelineResumesAfterKill(t *testing.T) {
 			t.Fatalf("failure table lacks %s:\n%s", s, out)
 		}
 	}
+	flagged := gp(t, a, "flag", "--model", model, "--images", data, "--coverage", "0.8")
+	if got := strings.Count(flagged, "data.npz["); got != 36 {
+		t.Fatalf("flag printed %d image rows, want the 36 test images:\n%s", got, flagged)
+	}
+	if q := gp(t, a, "query", "--sql", "SELECT count(*) AS n FROM flags WHERE split = 'input' AND label = -1", "--format", "csv"); !strings.Contains(q, "\n36\n") {
+		t.Fatalf("flag rows in the warehouse: %q, want 36", q)
+	}
 	gp(t, a, "report")
 	if _, err := os.Stat(filepath.Join(a, "report", "index.html")); err != nil {
 		t.Fatal(err)

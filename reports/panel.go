@@ -128,7 +128,7 @@ func categoryAxis(tf *typeface, p page, labels []string, panelW int) axisScale {
 		widest = max(widest, tf.width(l, p.tickPx))
 	}
 	k := 1
-	for float64(widest)+p.tickPx*0.6 > slot*float64(k) && k < len(labels) {
+	for float64(widest)+p.tickPx*0.25 > slot*float64(k) && k < len(labels) {
 		k++
 	}
 	shown := make([]string, len(labels))

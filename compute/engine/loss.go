@@ -39,20 +39,8 @@ func (o *softmaxCE) Forward() (mat.Tensor, error) {
 	var loss float64
 	for i := 0; i < o.n; i++ {
 		row, p := z[i*o.k:(i+1)*o.k], o.p[i*o.k:(i+1)*o.k]
-		m := row[0]
-		for _, v := range row {
-			m = max(m, v)
-		}
-		var s float64
-		for j, v := range row {
-			e := math.Exp(float64(v - m))
-			p[j] = float32(e)
-			s += e
-		}
-		for j := range p {
-			p[j] = float32(float64(p[j]) / s)
-		}
-		loss += math.Log(s) + float64(m) - float64(row[o.labels[i]])
+		lse := Softmax(p, row)
+		loss += lse - float64(row[o.labels[i]])
 	}
 	return NewTensor([]float32{float32(loss / float64(o.n))}, 1, 1), nil
 }
@@ -123,4 +111,24 @@ func (o *selectSum) Backward(gyT mat.Tensor) error {
 	}
 	o.z.AccGrad(NewTensor(dz, o.n, o.k))
 	return nil
+}
+
+// Softmax writes softmax(z) into p (same length; p may alias z) and returns
+// logsumexp(z). The maximum is subtracted first so large logits cannot
+// overflow.
+func Softmax(p, z []float32) float64 {
+	m := z[0]
+	for _, v := range z {
+		m = max(m, v)
+	}
+	var s float64
+	for j, v := range z {
+		e := math.Exp(float64(v - m))
+		p[j] = float32(e)
+		s += e
+	}
+	for j := range p {
+		p[j] = float32(float64(p[j]) / s)
+	}
+	return math.Log(s) + float64(m)
 }

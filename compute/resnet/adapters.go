@@ -2,9 +2,9 @@ package resnet
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gradprint/gradprint/compute/analysis"
+	"github.com/gradprint/gradprint/compute/engine"
 	"github.com/gradprint/gradprint/compute/saliency"
 )
 
@@ -21,19 +21,7 @@ func (m *Model) Probs(images []uint8, n, h, w, c int) ([]float32, error) {
 	k := m.cfg.Classes
 	for i := 0; i < n; i++ {
 		row := logits[i*k : (i+1)*k]
-		mx := row[0]
-		for _, v := range row {
-			mx = max(mx, v)
-		}
-		var s float64
-		for j, v := range row {
-			e := math.Exp(float64(v - mx))
-			row[j] = float32(e)
-			s += e
-		}
-		for j := range row {
-			row[j] = float32(float64(row[j]) / s)
-		}
+		engine.Softmax(row, row)
 	}
 	return logits, nil
 }

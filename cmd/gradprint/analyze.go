@@ -32,6 +32,7 @@ type analyzeOpts struct {
 	mapsPerClass int
 	chunk        int
 	batch        int
+	shard        string
 }
 
 func newAnalyzeCmd(g *globals) *cobra.Command {
@@ -63,6 +64,7 @@ resumes an interrupted run.`,
 	f.IntVar(&o.mapsPerClass, "maps-per-class", 2, "store full maps of the first K selected images per class for the report")
 	f.IntVar(&o.chunk, "chunk", 16, "images per committed chunk (the unit of resume)")
 	f.IntVar(&o.batch, "batch", 52, "images per forward pass")
+	f.StringVar(&o.shard, "shard", "", "i/n: process every n-th chunk starting at i (default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS, else 0/1)")
 	return cmd
 }
 
@@ -149,6 +151,10 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 		"layers": layers, "methods": splitList(o.methods), "per_class": o.perClass, "select": mode, "splits": splits,
 		"target": o.target, "maps_per_class": o.mapsPerClass, "chunk": o.chunk, "seed": g.seed,
 	}
+	shard, shards, err := parseShard(o.shard)
+	if err != nil {
+		return err
+	}
 	id, cfgJSON, err := runID("analyze", config)
 	if err != nil {
 		return err
@@ -158,7 +164,7 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 		return err
 	}
 	run, resumed, err := wh.BeginOrResume(warehouse.RunMeta{RunID: id, Dataset: flag, Kind: "analyze", Seed: g.seed,
-		ConfigJSON: cfgJSON, ModelSHA256: sum, ParentRunID: meta.TrainRun})
+		ConfigJSON: cfgJSON, ModelSHA256: sum, ParentRunID: meta.TrainRun, ShardIndex: int32(shard), ShardCount: int32(shards)})
 	if err != nil {
 		return err
 	}
@@ -185,7 +191,7 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 			Methods: methods, Target: analysis.Target(o.target), MapsPerClass: o.mapsPerClass,
 			ChunkImages: o.chunk, Batch: o.batch, FirstChunk: first,
 		}
-		if err := analysis.Run(ctx, resnet.Analyzer{Model: m}, d, sel, cfg, run, bar); err != nil {
+		if err := analysis.Run(ctx, resnet.Analyzer{Model: m}, d, sel, cfg, shardSink{run, shard, shards}, bar); err != nil {
 			run.Finish(warehouse.StatusFailed, err)
 			return err
 		}
@@ -193,8 +199,13 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 	}
 	bar.Finish()
 	// Metrics need every prediction of the run, so they are computed from
-	// the committed rows (the same whether or not the run was resumed).
-	if done, err := run.Done(first); err != nil {
+	// the committed rows (the same whether or not the run was resumed), by
+	// shard 0 once every other shard has finished.
+	if shard != 0 {
+		// Nothing more for this shard.
+	} else if err := waitForShards(ctx, wh, flag, id, shards); err != nil {
+		return err
+	} else if done, err := run.Done(first); err != nil {
 		return err
 	} else if !done {
 		preds, err := readRows[warehouse.Prediction](wh, warehouse.TablePredictions, flag, id)

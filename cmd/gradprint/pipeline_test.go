@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -94,6 +95,49 @@ func TestPipelineResumesAfterKill(t *testing.T) {
 			t.Fatalf("%q returned no rows", sql)
 		}
 	}
+	// Three shards as separate processes (the last one configured the
+	// Kubernetes Indexed Job way) equal the unsharded run row for row.
+	c := filepath.Join(dir, "c")
+	var shards []*exec.Cmd
+	for i := 0; i < 3; i++ {
+		var cmd *exec.Cmd
+		if i < 2 {
+			cmd = gpCmd(c, append(analyze, "--shard", strconv.Itoa(i)+"/3")...)
+		} else {
+			cmd = gpCmd(c, analyze...)
+			cmd.Env = append(cmd.Env, "JOB_COMPLETION_INDEX=2", "JOB_COMPLETIONS=3")
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, cmd)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("shard %d stderr: %s", i, stderr.String())
+			}
+		})
+	}
+	for i, cmd := range shards {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+	}
+	for _, sql := range []string{
+		"SELECT * EXCLUDE (run_id) FROM predictions ORDER BY split, image_id, corruption, severity",
+		"SELECT * EXCLUDE (run_id) FROM saliency ORDER BY split, image_id, corruption, severity, layer, method",
+		"SELECT * EXCLUDE (run_id) FROM metrics ORDER BY ALL",
+	} {
+		if x, y := gp(t, a, "query", "--sql", sql, "--format", "csv"), gp(t, c, "query", "--sql", sql, "--format", "csv"); x != y {
+			t.Fatalf("3 shards differ from the unsharded run for %q", sql)
+		}
+	}
+	parts, _ := filepath.Glob(filepath.Join(c, "warehouse", "predictions", "*", "*", "part-00002-*.parquet"))
+	if len(parts) == 0 {
+		t.Fatal("shard 2 (from JOB_COMPLETION_INDEX) wrote no files of its own")
+	}
+
 	n := gp(t, a, "query", "--sql", "SELECT count(*) AS n FROM predictions", "--format", "csv")
 	if !strings.Contains(n, "\n1716\n") { // 66 images x 26 variants
 		t.Fatalf("prediction rows %q, want 1716", n)

@@ -29,7 +29,7 @@ func (d *dataFlags) register(cmdFlags interface {
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 }) {
-	cmdFlags.StringVar(&d.dataset, "dataset", "synthetic", "dataset flag (breastmnist, retinamnist, ... or synthetic)")
+	cmdFlags.StringVar(&d.dataset, "dataset", "", "dataset flag (breastmnist, retinamnist, ... or synthetic); default synthetic, or the flag of the --data file")
 	cmdFlags.IntVar(&d.size, "size", 28, "image size: 28, 64, 128 or 224")
 	cmdFlags.StringVar(&d.data, "data", "", "explicit .npz file (overrides --dataset/--size lookup in --data-dir)")
 }
@@ -40,7 +40,7 @@ func (d *dataFlags) path(g *globals) (string, error) {
 	if d.data != "" {
 		return d.data, nil
 	}
-	if d.dataset == "synthetic" {
+	if d.dataset == "" || d.dataset == "synthetic" {
 		cfg := ingest.DefaultSynthConfig()
 		cfg.Size = d.size
 		cfg.Seed = g.seed
@@ -78,11 +78,14 @@ func (d *dataFlags) load(g *globals) (string, map[ingest.Split]*ingest.Dataset, 
 // flagOf is the dataset flag recorded in the warehouse partition key.
 func (d *dataFlags) flagOf(splits map[ingest.Split]*ingest.Dataset) string {
 	f := d.dataset
-	for _, s := range splits {
-		if s.Flag != "" && d.data != "" {
-			f = s.Flag
+	if f == "" {
+		f = "synthetic"
+		for _, s := range splits {
+			if s.Flag != "" && d.data != "" {
+				f = s.Flag
+			}
+			break
 		}
-		break
 	}
 	if d.size != 28 {
 		f = fmt.Sprintf("%s_%d", f, d.size)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -26,27 +27,14 @@ the same command a user would type, so rerunning resumes or skips it.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
 			model := filepath.Join(g.out, "models", "synthetic.safetensors")
-			steps := []struct {
-				name string
-				cmd  *cobra.Command
-				args []string
-			}{
+			steps := []step{
 				{"train", newTrainCmd(g), []string{"--epochs", strconv.Itoa(epochs), "--width", strconv.FormatFloat(width, 'g', -1, 64), "--batch", "64", "--model", model}},
 				{"analyze", newAnalyzeCmd(g), []string{"--model", model, "--splits", "val,test", "--per-class", "0"}},
 				{"failure", newFailureCmd(g), []string{"--dataset", "synthetic"}},
 				{"report", newReportCmd(g), []string{"--dataset", "synthetic"}},
 			}
-			for _, s := range steps {
-				t0 := time.Now()
-				fmt.Fprintf(g.stderr, "\n== gradprint --out %s --seed %d %s %s\n", g.out, g.seed, s.name, strings.Join(s.args, " "))
-				s.cmd.SetArgs(s.args)
-				s.cmd.SetOut(g.stdout)
-				s.cmd.SetErr(g.stderr)
-				s.cmd.SilenceUsage = true
-				if err := s.cmd.ExecuteContext(cmd.Context()); err != nil {
-					return fmt.Errorf("demo step %s: %w", s.name, err)
-				}
-				g.log.Info("step done", "step", s.name, "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+			if err := runSteps(cmd.Context(), g, steps); err != nil {
+				return fmt.Errorf("demo %w", err)
 			}
 			wh := warehouseDir(g)
 			fmt.Fprintf(g.stdout, `
@@ -67,4 +55,28 @@ three queries to try:
 	cmd.Flags().IntVar(&epochs, "epochs", 8, "training epochs of the demo model")
 	cmd.Flags().Float64Var(&width, "width", 0.25, "width multiplier of the demo ResNet18 (0.25 = 16/32/64/128 channels)")
 	return cmd
+}
+
+// step is one gradprint command run in-process, as a user would type it.
+type step struct {
+	name string
+	cmd  *cobra.Command
+	args []string
+}
+
+func runSteps(ctx context.Context, g *globals, steps []step) error {
+	for _, s := range steps {
+		t0 := time.Now()
+		fmt.Fprintf(g.stderr, "\n== gradprint --out %s --seed %d %s %s\n", g.out, g.seed, s.name, strings.Join(s.args, " "))
+		s.cmd.SetArgs(s.args)
+		s.cmd.SetOut(g.stdout)
+		s.cmd.SetErr(g.stderr)
+		s.cmd.SilenceUsage = true
+		s.cmd.SilenceErrors = true
+		if err := s.cmd.ExecuteContext(ctx); err != nil {
+			return fmt.Errorf("step %s: %w", s.name, err)
+		}
+		g.log.Info("step done", "step", s.name, "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	}
+	return nil
 }

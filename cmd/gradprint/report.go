@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -87,6 +88,7 @@ warehouse: rerun it after any query change.`,
 					return err
 				}
 			}
+			in.MapSeverity = availableSeverity(in.Maps, severity)
 			if tr != nil {
 				if in.Training, err = query[reports.TrainingRow](ctx, db, "training_curves", map[string]string{"dataset": tr.Dataset, "run": tr.RunID}); err != nil {
 					return err
@@ -202,4 +204,20 @@ func pickRun(runs []warehouse.RunMeta, kind, id, parent string) *warehouse.RunMe
 		}
 	}
 	return nil
+}
+
+// availableSeverity keeps the asked severity when maps exist for it, else
+// takes the middle one of those stored (a run may analyse only some).
+func availableSeverity(maps []reports.MapCell, want int) int {
+	var have []int
+	for _, m := range maps {
+		if m.Severity > 0 && !slices.Contains(have, m.Severity) {
+			have = append(have, m.Severity)
+		}
+	}
+	if len(have) == 0 || slices.Contains(have, want) {
+		return want
+	}
+	slices.Sort(have)
+	return have[(len(have)-1)/2]
 }

@@ -108,6 +108,7 @@ be wrong.`,
 
 	root.AddCommand(
 		newDemoCmd(g),
+		newStudyCmd(g),
 		newDatasetsCmd(g),
 		newTrainCmd(g),
 		newEvaluateCmd(g),

@@ -59,3 +59,18 @@ func TestStudyRejectsUnknownKeys(t *testing.T) {
 		t.Fatalf("err = %v, want one about datasets", err)
 	}
 }
+
+func TestThesisStudyExampleLoads(t *testing.T) {
+	st, err := loadStudy(filepath.Join("..", "..", "examples", "thesis-study.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Datasets) != 8 || st.Train.Epochs != 100 || len(st.Analyze.Layers) != 8 || *st.Analyze.PerClass != 0 {
+		t.Fatalf("example study %+v", st)
+	}
+	for _, l := range st.Analyze.Layers {
+		if _, err := resolveLayers(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

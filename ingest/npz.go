@@ -403,25 +403,33 @@ func readNPZ(path string, info *Info, want []Split) (map[Split]*Dataset, error) 
 	return out, nil
 }
 
-func (z *npzFile) readSplit(s Split, info *Info) (*Dataset, error) {
+// readPair reads a split's images (pixels only when keepPixels) and labels
+// and checks that their counts agree.
+func (z *npzFile) readPair(s Split, keepPixels bool) (n, h, w, c int, imgs []uint8, labels []int, err error) {
 	ia, err := z.open(imagesKey(s))
 	if err != nil {
-		return nil, err
+		return
 	}
-	n, h, w, c, imgs, err := ia.readImages(true)
-	if err != nil {
-		return nil, err
+	if n, h, w, c, imgs, err = ia.readImages(keepPixels); err != nil {
+		return
 	}
 	la, err := z.open(labelsKey(s))
 	if err != nil {
-		return nil, err
+		return
 	}
-	labels, err := la.readLabels()
-	if err != nil {
-		return nil, err
+	if labels, err = la.readLabels(); err != nil {
+		return
 	}
 	if len(labels) != n {
-		return nil, fmt.Errorf("%s %s: %d labels but %s has %d images", z.path, labelsKey(s), len(labels), imagesKey(s), n)
+		err = fmt.Errorf("%s %s: %d labels but %s has %d images", z.path, labelsKey(s), len(labels), imagesKey(s), n)
+	}
+	return
+}
+
+func (z *npzFile) readSplit(s Split, info *Info) (*Dataset, error) {
+	n, h, w, c, imgs, labels, err := z.readPair(s, true)
+	if err != nil {
+		return nil, err
 	}
 	d := &Dataset{Source: z.path, Split: s, N: n, H: h, W: w, C: c, Images: imgs, Labels: labels}
 	if info != nil {

@@ -106,24 +106,9 @@ func VerifyFile(path string) (*VerifyReport, error) {
 	allLabels := map[Split][]int{}
 	maxLabel := 0
 	for _, s := range Splits {
-		ia, err := z.open(imagesKey(s))
+		nImg, h, w, c, _, labels, err := z.readPair(s, false)
 		if err != nil {
 			return nil, err
-		}
-		nImg, h, w, c, _, err := ia.readImages(false)
-		if err != nil {
-			return nil, err
-		}
-		la, err := z.open(labelsKey(s))
-		if err != nil {
-			return nil, err
-		}
-		labels, err := la.readLabels()
-		if err != nil {
-			return nil, err
-		}
-		if len(labels) != nImg {
-			return nil, fmt.Errorf("%s %s: %d labels but %s has %d images", path, labelsKey(s), len(labels), imagesKey(s), nImg)
 		}
 		for i, l := range labels {
 			if l < 0 {

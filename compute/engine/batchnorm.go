@@ -95,19 +95,7 @@ func (b *batchNorm) Forward() (mat.Tensor, error) {
 			row := x[ch*m : (ch+1)*m]
 			var mean, variance float64
 			if b.spec.Train {
-				// Two passes in float64: the one-pass E[x^2]-E[x]^2 cancels
-				// badly for channels with a large mean.
-				var s float64
-				for _, v := range row {
-					s += float64(v)
-				}
-				mean = s / float64(m)
-				var ss float64
-				for _, v := range row {
-					d := float64(v) - mean
-					ss += d * d
-				}
-				variance = ss / float64(m)
+				mean, variance = bnMoments(row)
 				mom := float64(st.Momentum)
 				st.Mean[ch] = float32((1-mom)*float64(st.Mean[ch]) + mom*mean)
 				st.Var[ch] = float32((1-mom)*float64(st.Var[ch]) + mom*variance*float64(m)/float64(m-1))
@@ -118,28 +106,11 @@ func (b *batchNorm) Forward() (mat.Tensor, error) {
 			b.mean[ch], b.invStd[ch] = float32(mean), float32(inv)
 			// y = a*x + d with a = gamma*invstd, d = beta - a*mean.
 			a := gamma[ch] * float32(inv)
-			d := beta[ch] - a*float32(mean)
-			out := y[ch*m : (ch+1)*m]
-			switch {
-			case r != nil && b.spec.ReLU:
-				rr := r[ch*m : (ch+1)*m]
-				for i, v := range row {
-					out[i] = max(a*v+d+rr[i], 0)
-				}
-			case r != nil:
-				rr := r[ch*m : (ch+1)*m]
-				for i, v := range row {
-					out[i] = a*v + d + rr[i]
-				}
-			case b.spec.ReLU:
-				for i, v := range row {
-					out[i] = max(a*v+d, 0)
-				}
-			default:
-				for i, v := range row {
-					out[i] = a*v + d
-				}
+			var rr []float32
+			if r != nil {
+				rr = r[ch*m : (ch+1)*m]
 			}
+			bnApply(row, rr, y[ch*m:(ch+1)*m], a, beta[ch]-a*float32(mean), b.spec.ReLU)
 		}
 	})
 	if b.spec.Train {
@@ -172,57 +143,25 @@ func (b *batchNorm) Backward(gyT mat.Tensor) error {
 		for ch := lo; ch < hi; ch++ {
 			g, y, row := gy[ch*m:(ch+1)*m], b.y[ch*m:(ch+1)*m], x[ch*m:(ch+1)*m]
 			mean, inv := b.mean[ch], b.invStd[ch]
-			// One pass for the masked gradient (= dresidual) and both sums,
-			// accumulated in float32 over short runs and in float64 across
-			// them: float64 conversions per element cost more than the loads.
-			var sg, sgc float64
 			var gm []float32
 			if dr != nil {
 				gm = dr[ch*m : (ch+1)*m]
 			}
-			for i0 := 0; i0 < m; i0 += 256 {
-				i1 := min(i0+256, m)
-				var s0, s1 float32
-				for i := i0; i < i1; i++ {
-					v := g[i]
-					if relu && y[i] <= 0 {
-						v = 0
-					}
-					if gm != nil {
-						gm[i] = v
-					}
-					s0 += v
-					s1 += v * (row[i] - mean)
-				}
-				sg += float64(s0)
-				sgc += float64(s1)
-			}
+			sg, sgc := bnGradSums(g, y, row, mean, relu, gm)
 			sgx := sgc * float64(inv)
 			dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
 			if dx == nil {
 				continue
 			}
-			out := dx[ch*m : (ch+1)*m]
 			a := gamma[ch] * inv
+			var c1, c0 float32
 			if b.spec.Train {
-				// dx = a*(g - mean(g) - xhat*mean(g*xhat)), xhat = (x-mean)*inv.
+				// dx = a*(g - mean(g) - xhat*mean(g*xhat)), xhat = (x-mean)*inv,
+				// = a*g + c1*x + c0.
 				mb, k := float32(sg/float64(m)), inv*float32(sgx/float64(m))
-				// a*(v - mb - (x-mean)*k) = a*v + c1*x + c0.
-				c1, c0 := -a*k, a*(k*mean-mb)
-				for i, v := range g {
-					if relu && y[i] <= 0 {
-						v = 0
-					}
-					out[i] = a*v + c1*row[i] + c0
-				}
-			} else {
-				for i, v := range g {
-					if relu && y[i] <= 0 {
-						v = 0
-					}
-					out[i] = a * v
-				}
+				c1, c0 = -a*k, a*(k*mean-mb)
 			}
+			bnGradX(g, y, row, relu, a, c1, c0, dx[ch*m:(ch+1)*m])
 		}
 	})
 	if needG {

@@ -16,6 +16,11 @@ type ConvSpec struct {
 	ReLU        bool
 	Bias        mat.Tensor // optional (Out); eval mode folds batch norm into it
 	Weight      mat.Tensor // (Out, Cin*KH*KW), torchvision's (Out,Cin,KH,KW) flattened
+	// Wino optionally holds WinogradWeights(Weight) for a weight that does
+	// not change between passes (eval mode), saving the transform per pass.
+	// Used only when the convolution runs on Winograd; no gradient reaches
+	// Weight through it.
+	Wino []float32
 }
 
 // colsBudget is the im2col scratch, in float32s, one worker fills per
@@ -29,8 +34,17 @@ type convGeom struct {
 	in                  Shape
 	out                 Shape
 	kh, kw, stride, pad int
-	budget              int // colsBudget, smaller in tests to force chunking
+	budget              int // scratch per chunk in float32s, smaller in tests to force chunking
+	algo                convAlgo
 }
+
+// convAlgo names the kernel a convolution runs on.
+type convAlgo int
+
+const (
+	algoIm2col   convAlgo = iota // im2col + GEMM, any geometry
+	algoWinograd                 // F(4x4, 3x3), 3x3 stride 1 padding 1 only
+)
 
 // chunks splits the batch into image ranges whose im2col matrices fit the
 // budget, at least one per worker and a multiple of the worker count so the
@@ -95,8 +109,20 @@ func Conv2d(ar *Arena, x mat.Tensor, in Shape, spec ConvSpec) (*ag.Operator, Sha
 			return nil, Shape{}, err
 		}
 	}
-	op := &conv2d{ar: ar, x: x, w: spec.Weight, b: spec.Bias, relu: spec.ReLU,
-		g: convGeom{in: in, out: os, kh: spec.KH, kw: spec.KW, stride: spec.Stride, pad: spec.Pad}}
+	algo := chooseAlgo(in, spec.KH, spec.KW, spec.Stride, spec.Pad)
+	if spec.Wino != nil {
+		if algo != algoWinograd {
+			return nil, Shape{}, fmt.Errorf("conv: transformed weights given for a %dx%d stride %d convolution that does not run on Winograd", spec.KH, spec.KW, spec.Stride)
+		}
+		if want := winoXi * winoPlane(spec.Out, in.C); len(spec.Wino) != want {
+			return nil, Shape{}, fmt.Errorf("conv: %d transformed weights, want %d for %d->%d channels", len(spec.Wino), want, in.C, spec.Out)
+		}
+		if spec.Weight.RequiresGrad() {
+			return nil, Shape{}, fmt.Errorf("conv: transformed weights given for a weight that requires gradients")
+		}
+	}
+	op := &conv2d{ar: ar, x: x, w: spec.Weight, b: spec.Bias, relu: spec.ReLU, u: spec.Wino,
+		g: convGeom{in: in, out: os, kh: spec.KH, kw: spec.KW, stride: spec.Stride, pad: spec.Pad, algo: algo}}
 	return ag.NewOperator(op).Run(), os, nil
 }
 
@@ -106,6 +132,7 @@ type conv2d struct {
 	relu    bool
 	g       convGeom
 	y       []float32 // forward output, for the ReLU mask
+	u       []float32 // Winograd-transformed weights, for backward
 }
 
 func (c *conv2d) Operands() []mat.Tensor {
@@ -126,12 +153,15 @@ func (c *conv2d) Forward() (mat.Tensor, error) {
 	if c.b != nil {
 		b = Data(c.b)
 	}
-	if g.direct() {
+	switch {
+	case g.winograd():
+		c.winoForward(x, b, y)
+	case g.direct():
 		gemm.Sgemm(false, false, cout, p, k, 1, w, k, x, p, 0, y, p)
 		if b != nil || c.relu {
 			parallelFor(cout, p, func(lo, hi int) { c.epilogue(y, b, lo, hi, 0, p) })
 		}
-	} else {
+	default:
 		ohw := g.out.H * g.out.W
 		forChunks(g.chunks(workers()), func(n0, n1 int) {
 			c0, cp := n0*ohw, (n1-n0)*ohw
@@ -180,15 +210,7 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 	gy := Data(gyT)
 	if c.relu {
 		masked := c.ar.Alloc(len(gy))
-		parallelFor(cout, p, func(lo, hi int) {
-			for i := lo * p; i < hi*p; i++ {
-				if c.y[i] > 0 {
-					masked[i] = gy[i]
-				} else {
-					masked[i] = 0
-				}
-			}
-		})
+		parallelFor(cout, p, func(lo, hi int) { reluMask(gy[lo*p:hi*p], c.y[lo*p:hi*p], masked[lo*p:hi*p]) })
 		gy = masked
 	}
 	if requiresGrad(c.b) {
@@ -223,6 +245,9 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 	var dx []float32
 	if needX {
 		dx = c.ar.Alloc(g.in.Size())
+	}
+	if g.winograd() {
+		return c.winoGrads(x, gy, needW, dx)
 	}
 	chunks := g.chunks(workers())
 	nw := min(workers(), len(chunks))

@@ -44,15 +44,20 @@ func (o *relu) Backward(gyT mat.Tensor) error {
 	}
 	gy := Data(gyT)
 	dx := o.ar.Alloc(len(gy))
-	parallelFor(len(gy), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if o.y[i] > 0 {
-				dx[i] = gy[i]
-			} else {
-				dx[i] = 0
-			}
-		}
-	})
+	parallelFor(len(gy), 1, func(lo, hi int) { reluMask(gy[lo:hi], o.y[lo:hi], dx[lo:hi]) })
 	o.x.AccGrad(NewTensor(dx, o.r, o.c))
 	return nil
+}
+
+// reluMaskGo writes out = g where y > 0, else 0: the purego kernel and the
+// reference for the C one.
+func reluMaskGo(g, y, out []float32) {
+	y, out = y[:len(g)], out[:len(g)]
+	for i, v := range g {
+		if y[i] > 0 {
+			out[i] = v
+		} else {
+			out[i] = 0
+		}
+	}
 }

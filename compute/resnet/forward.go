@@ -161,6 +161,18 @@ func (m *Model) ensureEval() {
 			}
 			fb[o] = c.beta.Raw()[o] - a*c.stats.Mean[o]
 		}
+		if engine.UsesWinograd(c.cin, c.k, c.k, c.stride, c.pad) {
+			src := fw
+			if c.evalRaw {
+				src = w
+			}
+			// Shapes come from the model's own config: an error here is a bug.
+			u, err := engine.WinogradWeights(c.evalU, src, c.cout, c.cin)
+			if err != nil {
+				panic(fmt.Sprintf("resnet: %s: %v", c.conv, err))
+			}
+			c.evalU = u
+		}
 	}
 	if m.evalFC[0] == nil {
 		m.evalFC = [2]*engine.Tensor{engine.NewTensor(m.fcW.Raw(), m.fcW.Shape()[0], m.fcW.Shape()[1]), engine.NewTensor(m.fcB.Raw(), m.cfg.Classes, 1)}
@@ -183,7 +195,7 @@ func (m *Model) evalGraph(x mat.Tensor, p plan, cut *tapPoint, edit func(tapPoin
 	ar := &m.arena
 	taps := &evalTaps{}
 	folded := func(c *convBN, in mat.Tensor, s engine.Shape, relu bool) (mat.Tensor, engine.Shape, error) {
-		y, ys, err := engine.Conv2d(ar, in, s, engine.ConvSpec{Out: c.cout, KH: c.k, KW: c.k, Stride: c.stride, Pad: c.pad, Weight: c.foldW, Bias: c.foldB, ReLU: relu})
+		y, ys, err := engine.Conv2d(ar, in, s, engine.ConvSpec{Out: c.cout, KH: c.k, KW: c.k, Stride: c.stride, Pad: c.pad, Weight: c.foldW, Bias: c.foldB, ReLU: relu, Wino: c.evalU})
 		if err != nil {
 			return nil, ys, fmt.Errorf("%s (folded with %s): %w", c.conv, c.bn, err)
 		}
@@ -208,7 +220,7 @@ func (m *Model) evalGraph(x mat.Tensor, p plan, cut *tapPoint, edit func(tapPoin
 		if err != nil {
 			return nil, nil, err
 		}
-		c2, cs, err := engine.Conv2d(ar, a, as, engine.ConvSpec{Out: b.c2.cout, KH: 3, KW: 3, Stride: 1, Pad: 1, Weight: b.c2.evalW})
+		c2, cs, err := engine.Conv2d(ar, a, as, engine.ConvSpec{Out: b.c2.cout, KH: 3, KW: 3, Stride: 1, Pad: 1, Weight: b.c2.evalW, Wino: b.c2.evalU})
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", b.c2.conv, err)
 		}

@@ -30,6 +30,8 @@ type convBN struct {
 	stats               *engine.BNStats
 	foldW, foldB        *engine.Tensor // eval cache: BN folded into the conv
 	evalW, evalG, evalB *engine.Tensor // eval cache: grad-free views (unfolded use)
+	evalRaw             bool           // eval runs the unfolded weight (conv2: its output is a saliency target)
+	evalU               []float32      // eval cache: Winograd-transformed eval weight, nil if not Winograd
 }
 
 type block struct {
@@ -85,6 +87,7 @@ func New(cfg Config, seed uint64) (*Model, error) {
 			blk := &block{name: name}
 			blk.c1 = m.newConvBN(name+".conv1", name+".bn1", in, out, 3, stride, 1, rng)
 			blk.c2 = m.newConvBN(name+".conv2", name+".bn2", out, out, 3, 1, 1, rng)
+			blk.c2.evalRaw = true
 			if stride != 1 || in != out {
 				blk.down = m.newConvBN(name+".downsample.0", name+".downsample.1", in, out, 1, stride, 0, rng)
 			}

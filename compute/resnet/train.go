@@ -92,17 +92,8 @@ func (a *Adam) Step(model *Model) error {
 	a.step++
 	bc1 := 1 - math.Pow(a.Beta1, float64(a.step))
 	bc2 := 1 - math.Pow(a.Beta2, float64(a.step))
-	stepSize := float32(a.LR / bc1)
-	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
-	b1, b2, eps, wd := float32(a.Beta1), float32(a.Beta2), float32(a.Eps), float32(a.WeightDecay)
-	update := func(w, g, m, v []float32) {
-		for i := range w {
-			gi := g[i] + wd*w[i]
-			m[i] = b1*m[i] + (1-b1)*gi
-			v[i] = b2*v[i] + (1-b2)*gi*gi
-			w[i] -= stepSize * m[i] / (float32(math.Sqrt(float64(v[i])))*invSqrtBC2 + eps)
-		}
-	}
+	h := engine.AdamHyper{Step: float32(a.LR / bc1), InvSqrtBC2: float32(1 / math.Sqrt(bc2)),
+		Beta1: float32(a.Beta1), Beta2: float32(a.Beta2), Eps: float32(a.Eps), WeightDecay: float32(a.WeightDecay)}
 	// Split the flattened parameters into one contiguous share per core.
 	workers := runtime.GOMAXPROCS(0)
 	total := 0
@@ -124,7 +115,7 @@ func (a *Adam) Step(model *Model) error {
 				if s >= e || g == nil {
 					continue
 				}
-				update(p.Raw()[s:e], g[s:e], a.m[i][s:e], a.v[i][s:e])
+				engine.AdamUpdate(p.Raw()[s:e], g[s:e], a.m[i][s:e], a.v[i][s:e], h)
 			}
 		}()
 	}

@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The cgo build runs C kernels; these tests hold them to the Go kernels
+// they mirror, on lengths that leave vector tails and on channel ranges
+// that split a batch. (Under purego both sides are the Go kernels.)
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+func closeTo(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > tol*(1+math.Abs(float64(want[i]))) || math.IsNaN(float64(got[i])) {
+			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+func TestBatchNormKernelsMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, m := range []int{1, 7, 8, 255, 256, 257, 1000} {
+		x, g, y, res := randSlice(r, m), randSlice(r, m), randSlice(r, m), randSlice(r, m)
+		for i := range x {
+			x[i] += 3 // a large mean, as after a ReLU
+		}
+		mu, v := bnMoments(x)
+		muG, vG := bnMomentsGo(x)
+		if math.Abs(mu-muG) > 1e-9*math.Abs(muG) || math.Abs(v-vG) > 1e-9*vG+1e-12 {
+			t.Fatalf("m=%d: moments %v %v, Go %v %v", m, mu, v, muG, vG)
+		}
+		for _, relu := range []bool{false, true} {
+			for _, r := range [][]float32{nil, res} {
+				out, outG := make([]float32, m), make([]float32, m)
+				bnApply(x, r, out, 0.7, -0.2, relu)
+				bnApplyGo(x, r, outG, 0.7, -0.2, relu)
+				closeTo(t, fmt.Sprintf("apply m=%d relu=%v res=%v", m, relu, r != nil), out, outG, 1e-6)
+			}
+			for _, keep := range []bool{false, true} {
+				var gm, gmG []float32
+				if keep {
+					gm, gmG = make([]float32, m), make([]float32, m)
+				}
+				sg, sgc := bnGradSums(g, y, x, 3, relu, gm)
+				sgG, sgcG := bnGradSumsGo(g, y, x, 3, relu, gmG)
+				if math.Abs(sg-sgG) > 1e-4*(1+math.Abs(sgG)) || math.Abs(sgc-sgcG) > 1e-4*(1+math.Abs(sgcG)) {
+					t.Fatalf("grad sums m=%d relu=%v: %v %v, Go %v %v", m, relu, sg, sgc, sgG, sgcG)
+				}
+				if keep {
+					closeTo(t, "masked gradient", gm, gmG, 0)
+				}
+			}
+			dx, dxG := make([]float32, m), make([]float32, m)
+			bnGradX(g, y, x, relu, 0.9, -0.1, 0.05, dx)
+			bnGradXGo(g, y, x, relu, 0.9, -0.1, 0.05, dxG)
+			closeTo(t, "grad x", dx, dxG, 1e-6)
+		}
+	}
+}
+
+func TestReLUMaskKernelMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	g, y := randSlice(r, 1003), randSlice(r, 1003)
+	out, outG := randSlice(r, 1003), randSlice(r, 1003)
+	reluMask(g, y, out)
+	reluMaskGo(g, y, outG)
+	closeTo(t, "masked", out, outG, 0)
+}
+
+func TestAdamKernelMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const n = 1001
+	w, g := randSlice(r, n), randSlice(r, n)
+	m, v := randSlice(r, n), randSlice(r, n)
+	for i := range v {
+		v[i] *= v[i]
+	}
+	w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+	h := AdamHyper{Step: 0.01, InvSqrtBC2: 1.3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
+	AdamUpdate(w, g, m, v, h)
+	adamUpdateGo(w2, g, m2, v2, h)
+	closeTo(t, "w", w, w2, 1e-6)
+	closeTo(t, "m", m, m2, 1e-6)
+	closeTo(t, "v", v, v2, 1e-6)
+}
+
+func TestWinogradKernelsMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, sh := range []Shape{{3, 5, 7, 9}, {2, 4, 4, 4}, {3, 3, 1, 2}, {2, 2, 13, 6}} {
+		g := convGeom{in: sh, out: Shape{sh.N, 3, sh.H, sh.W}, kh: 3, kw: 3, stride: 1, pad: 1, algo: algoWinograd}
+		n0, n1 := 1, sh.N // a chunk that does not start at image 0
+		c0, c1 := 1, sh.C-1
+		tc := g.tileCount(n0, n1)
+		x := randSlice(r, sh.Size())
+		v, vG := make([]float32, winoXi*winoPlane(sh.C, tc)), make([]float32, winoXi*winoPlane(sh.C, tc))
+		winoInput(x, g, n0, n1, c0, c1, v)
+		winoInputGo(x, g, n0, n1, c0, c1, vG)
+		closeTo(t, fmt.Sprintf("%v input", sh), v, vG, 1e-5)
+
+		dv := randSlice(r, len(v))
+		dx, dxG := randSlice(r, sh.Size()), make([]float32, sh.Size())
+		copy(dxG, dx)
+		winoInputGrad(dv, g, n0, n1, c0, c1, dx)
+		winoInputGradGo(dv, g, n0, n1, c0, c1, dxG)
+		closeTo(t, fmt.Sprintf("%v input gradient", sh), dx, dxG, 1e-5)
+
+		oc := g.out.C
+		m := randSlice(r, winoXi*winoPlane(oc, tc))
+		bias := randSlice(r, oc)
+		for _, relu := range []bool{false, true} {
+			y, yG := randSlice(r, g.out.Size()), make([]float32, g.out.Size())
+			copy(yG, y)
+			winoOutput(m, g, n0, n1, 0, oc, bias, relu, y)
+			winoOutputGo(m, g, n0, n1, 0, oc, bias, relu, yG)
+			closeTo(t, fmt.Sprintf("%v output relu=%v", sh, relu), y, yG, 1e-5)
+		}
+		gy := randSlice(r, g.out.Size())
+		dm, dmG := make([]float32, len(m)), make([]float32, len(m))
+		winoOutputGrad(gy, g, n0, n1, 1, oc, dm)
+		winoOutputGradGo(gy, g, n0, n1, 1, oc, dmG)
+		closeTo(t, fmt.Sprintf("%v output gradient", sh), dm, dmG, 1e-5)
+
+		w := randSlice(r, oc*sh.C*9)
+		u, uG := make([]float32, winoXi*winoPlane(oc, sh.C)), make([]float32, winoXi*winoPlane(oc, sh.C))
+		winoWeights(w, oc, sh.C, u)
+		winoWeightsGo(w, oc, sh.C, uG)
+		closeTo(t, "weights", u, uG, 1e-6)
+		du := randSlice(r, len(u))
+		dw, dwG := make([]float32, len(w)), make([]float32, len(w))
+		winoWeightGrad(du, oc, sh.C, dw)
+		winoWeightGradGo(du, oc, sh.C, dwG)
+		closeTo(t, "weight gradient", dw, dwG, 1e-6)
+	}
+}

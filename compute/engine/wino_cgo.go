@@ -119,153 +119,213 @@ GP_CLONES static void gp_wino_weight_grad(const float *restrict du, float *restr
 	}
 }
 
-// gp_pad copies image img (H x W) into pad, (4*th+2) x wp zero-bordered,
-// pixel (y, x) at (y+1, x+1).
-static inline void gp_pad(const float *img, float *pad, long H, long W, long th, long wp) {
-	memset(pad, 0, (GP_M * th + 2) * wp * sizeof(float));
-	for (long y = 0; y < H; y++) memcpy(pad + (y + 1) * wp + 1, img + y * W, W * sizeof(float));
+// The tile transforms run per image and vectorise over the image's T tiles:
+// every 1-D transform reads and writes T-long arrays, one per position in
+// the tile, so loads and stores are contiguous even when a tile row is only
+// a few tiles wide. The padded image is kept phase-major (column x of the
+// padded image at phase x%4, index x/4), which turns the tiles' stride-4
+// column access into contiguous runs as well.
+
+// gp_pad_phase writes img (H x W) zero-padded by one pixel into pp: four
+// phases of hp = 4*th+2 rows of tp = tw+1 values.
+static inline void gp_pad_phase(const float *img, float *pp, long H, long W, long hp, long tp) {
+	memset(pp, 0, 4 * hp * tp * sizeof(float));
+	for (long y = 0; y < H; y++)
+		for (long x = 0; x < W; x++) {
+			long X = x + 1;
+			pp[((X & 3) * hp + y + 1) * tp + (X >> 2)] = img[y * W + x];
+		}
 }
 
 GP_CLONES static void gp_wino_input(const float *restrict x, float *restrict v, long C, long cols,
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
-	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W, wp = GP_M * tw + 2;
-	float *pad = malloc((GP_M * th + 2) * wp * sizeof(float)), *buf = malloc(GP_A * wp * sizeof(float));
-	float *restrict e0 = buf, *restrict e1 = buf + wp, *restrict e2 = buf + 2 * wp;
-	float *restrict e3 = buf + 3 * wp, *restrict e4 = buf + 4 * wp, *restrict e5 = buf + 5 * wp;
-	float *e[GP_A] = {e0, e1, e2, e3, e4, e5};
-	for (long c = c0; c < c1; c++)
+	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W;
+	long T = th * tw, tp = tw + 1, hp = GP_M * th + 2;
+	float *pp = malloc((4 * hp * tp + 6 * tp + 36 * tc) * sizeof(float));
+	float *er = pp + 4 * hp * tp, *F = er + 6 * tp; // F[(6r+q)*tc + k]: e_r at tile column q
+	for (long c = c0; c < c1; c++) {
 	for (long n = n0; n < n1; n++) {
-		gp_pad(x + c * cols + n * hw, pad, H, W, th, wp);
-		for (long i = 0; i < th; i++) {
-			// Bᵀ along rows: padded rows 4i .. 4i+5 are image rows 4i-1 .. 4i+4.
-			const float *restrict d = pad + GP_M * i * wp;
-			for (long q = 0; q < wp; q++) {
-				float in[6] = {d[q], d[wp + q], d[2 * wp + q], d[3 * wp + q], d[4 * wp + q], d[5 * wp + q]}, o[6];
-				gp_bt(in, o);
-				e0[q] = o[0]; e1[q] = o[1]; e2[q] = o[2]; e3[q] = o[3]; e4[q] = o[4]; e5[q] = o[5];
-			}
-			long t = c * tc + ((n - n0) * th + i) * tw;
-			for (int r = 0; r < GP_A; r++) {
-				float *o = v + (GP_A * r) * plane + t;
-				for (long j = 0; j < tw; j++) {
-					float out[6];
-					gp_bt(e[r] + GP_M * j, out);
-					for (int s = 0; s < GP_A; s++) o[s * plane + j] = out[s];
+		gp_pad_phase(x + c * cols + n * hw, pp, H, W, hp, tp);
+		long f0 = (n - n0) * T;
+		for (long i = 0; i < th; i++)
+			for (int p = 0; p < 4; p++) {
+				// Bᵀ along rows on padded rows 4i..4i+5, phase p.
+				const float *restrict d = pp + (p * hp + GP_M * i) * tp;
+				for (long j = 0; j < tp; j++) {
+					float in[6] = {d[j], d[tp + j], d[2 * tp + j], d[3 * tp + j], d[4 * tp + j], d[5 * tp + j]}, o[6];
+					gp_bt(in, o);
+					for (int r = 0; r < 6; r++) er[r * tp + j] = o[r];
 				}
+				for (int r = 0; r < 6; r++) {
+					// Plain loops: a few values each, where a memcpy call costs more.
+					float *fa = F + (6 * r + p) * tc + f0 + i * tw;
+					const float *src = er + r * tp;
+					for (long j = 0; j < tw; j++) fa[j] = src[j];
+					if (p < 2) {
+						float *fb = F + (6 * r + 4 + p) * tc + f0 + i * tw;
+						for (long j = 0; j < tw; j++) fb[j] = src[j + 1];
+					}
+				}
+			}
+	}
+		// B along columns, all tiles of all images at once.
+		long t0 = c * tc;
+		for (int r = 0; r < 6; r++) {
+			const float *restrict f0 = F + 6 * r * tc, *restrict f1 = f0 + tc, *restrict f2 = f0 + 2 * tc;
+			const float *restrict f3 = f0 + 3 * tc, *restrict f4 = f0 + 4 * tc, *restrict f5 = f0 + 5 * tc;
+			float *restrict o0 = v + (6 * r) * plane + t0, *restrict o1 = o0 + plane, *restrict o2 = o0 + 2 * plane;
+			float *restrict o3 = o0 + 3 * plane, *restrict o4 = o0 + 4 * plane, *restrict o5 = o0 + 5 * plane;
+			for (long k = 0; k < tc; k++) {
+				float in[6] = {f0[k], f1[k], f2[k], f3[k], f4[k], f5[k]}, o[6];
+				gp_bt(in, o);
+				o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
 			}
 		}
 	}
-	free(pad);
-	free(buf);
+	free(pp);
 }
 
 GP_CLONES static void gp_wino_input_grad(const float *restrict dv, float *restrict dx, long C, long cols,
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
-	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W, wp = GP_M * tw + 2;
-	long hp = GP_M * th + 2;
-	float *pad = malloc(hp * wp * sizeof(float)), *buf = malloc(GP_A * wp * sizeof(float));
-	float *restrict e0 = buf, *restrict e1 = buf + wp, *restrict e2 = buf + 2 * wp;
-	float *restrict e3 = buf + 3 * wp, *restrict e4 = buf + 4 * wp, *restrict e5 = buf + 5 * wp;
-	float *e[GP_A] = {e0, e1, e2, e3, e4, e5};
-	for (long c = c0; c < c1; c++)
-	for (long n = n0; n < n1; n++) {
-		// Tiles add into the zero-bordered image; its interior is dx.
-		memset(pad, 0, hp * wp * sizeof(float));
-		for (long i = 0; i < th; i++) {
-			long t = c * tc + ((n - n0) * th + i) * tw;
-			memset(buf, 0, GP_A * wp * sizeof(float));
-			for (int r = 0; r < GP_A; r++) {
-				const float *in = dv + (GP_A * r) * plane + t;
-				float *er = e[r];
-				for (long j = 0; j < tw; j++) {
-					float vv[6] = {in[j], in[plane + j], in[2 * plane + j], in[3 * plane + j], in[4 * plane + j], in[5 * plane + j]}, k[6];
-					gp_badj(vv, k);
-					for (int q = 0; q < GP_A; q++) er[GP_M * j + q] += k[q];
-				}
-			}
-			float *restrict d = pad + GP_M * i * wp;
-			for (long q = 0; q < wp; q++) {
-				float in[6] = {e0[q], e1[q], e2[q], e3[q], e4[q], e5[q]}, k[6];
-				gp_badj(in, k);
-				d[q] += k[0]; d[wp + q] += k[1]; d[2 * wp + q] += k[2];
-				d[3 * wp + q] += k[3]; d[4 * wp + q] += k[4]; d[5 * wp + q] += k[5];
+	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W;
+	long T = th * tw, tp = tw + 1, hp = GP_M * th + 2;
+	float *pp = malloc((4 * hp * tp + 6 * tp + 36 * tc) * sizeof(float));
+	float *er = pp + 4 * hp * tp, *G = er + 6 * tp; // G[(6r+q)*tc + k]: tile column q's share of e_r
+	for (long c = c0; c < c1; c++) {
+		long t0 = c * tc;
+		// dV Bᵀ along columns, all tiles of all images at once.
+		for (int r = 0; r < 6; r++) {
+			const float *restrict i0 = dv + (6 * r) * plane + t0, *restrict i1 = i0 + plane, *restrict i2 = i0 + 2 * plane;
+			const float *restrict i3 = i0 + 3 * plane, *restrict i4 = i0 + 4 * plane, *restrict i5 = i0 + 5 * plane;
+			float *restrict g0 = G + 6 * r * tc, *restrict g1 = g0 + tc, *restrict g2 = g0 + 2 * tc;
+			float *restrict g3 = g0 + 3 * tc, *restrict g4 = g0 + 4 * tc, *restrict g5 = g0 + 5 * tc;
+			for (long k = 0; k < tc; k++) {
+				float in[6] = {i0[k], i1[k], i2[k], i3[k], i4[k], i5[k]}, o[6];
+				gp_badj(in, o);
+				g0[k] = o[0]; g1[k] = o[1]; g2[k] = o[2]; g3[k] = o[3]; g4[k] = o[4]; g5[k] = o[5];
 			}
 		}
+	for (long n = n0; n < n1; n++) {
+		long f0 = (n - n0) * T;
+		memset(pp, 0, 4 * hp * tp * sizeof(float));
+		for (long i = 0; i < th; i++)
+			for (int p = 0; p < 4; p++) {
+				// Padded column 4j'+p gathers tile j' at q = p and, for p < 2,
+				// tile j'-1 at q = 4+p.
+				for (int r = 0; r < 6; r++) {
+					float *e = er + r * tp;
+					const float *a = G + (6 * r + p) * tc + f0 + i * tw;
+					for (long j = 0; j < tw; j++) e[j] = a[j];
+					e[tw] = 0;
+					if (p < 2) {
+						const float *b = G + (6 * r + 4 + p) * tc + f0 + i * tw;
+						for (long j = 0; j < tw; j++) e[j + 1] += b[j];
+					}
+				}
+				// B along rows, added into padded rows 4i..4i+5.
+				float *restrict d = pp + (p * hp + GP_M * i) * tp;
+				for (long j = 0; j < tp; j++) {
+					float in[6] = {er[j], er[tp + j], er[2 * tp + j], er[3 * tp + j], er[4 * tp + j], er[5 * tp + j]}, o[6];
+					gp_badj(in, o);
+					d[j] += o[0]; d[tp + j] += o[1]; d[2 * tp + j] += o[2];
+					d[3 * tp + j] += o[3]; d[4 * tp + j] += o[4]; d[5 * tp + j] += o[5];
+				}
+			}
 		float *img = dx + c * cols + n * hw;
-		for (long y = 0; y < H; y++) memcpy(img + y * W, pad + (y + 1) * wp + 1, W * sizeof(float));
+		for (long y = 0; y < H; y++)
+			for (long xx = 0; xx < W; xx++) {
+				long X = xx + 1;
+				img[y * W + xx] = pp[((X & 3) * hp + y + 1) * tp + (X >> 2)];
+			}
 	}
-	free(pad);
-	free(buf);
+	}
+	free(pp);
 }
 
 GP_CLONES static void gp_wino_output(const float *restrict m, float *restrict y, const float *bias, int relu,
 		long C, long cols, long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
-	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, ohw = H * W, wp = GP_M * tw + 2;
-	float *buf = calloc(GP_M * wp, sizeof(float));
+	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, ohw = H * W, T = th * tw;
+	long T_ = T; T = tc; // the transforms run over all tiles of the chunk
+	float *E = malloc((24 + 16) * T * sizeof(float)), *Y = E + 24 * T; // E[(6a+s)*T+k], Y[(4a+b)*T+k]
 	for (long c = c0; c < c1; c++) {
-		float b = bias ? bias[c] : 0;
-		for (long n = n0; n < n1; n++) {
-			float *img = y + c * cols + n * ohw;
-			for (long i = 0; i < th; i++) {
-				const float *ms = m + c * tc + ((n - n0) * th + i) * tw;
-				for (long j = 0; j < tw; j++) {
-					float e[GP_M][GP_A];
-					for (int s = 0; s < GP_A; s++) {
-						const float *o = ms + s * plane + j;
-						float col[6] = {o[0], o[GP_A * plane], o[2 * GP_A * plane], o[3 * GP_A * plane], o[4 * GP_A * plane], o[5 * GP_A * plane]}, r4[4];
-						gp_at(col, r4);
-						for (int a = 0; a < GP_M; a++) e[a][s] = r4[a];
-					}
-					for (int a = 0; a < GP_M; a++) {
-						float r4[4];
-						gp_at(e[a], r4);
-						for (int q = 0; q < GP_M; q++) {
-							float val = r4[q] + b;
-							if (relu && val < 0) val = 0;
-							buf[a * wp + GP_M * j + q] = val;
-						}
-					}
+		float bv = bias ? bias[c] : 0;
+		{
+			long t0 = c * tc;
+			// Aᵀ along rows, all tiles at once.
+			for (int s = 0; s < 6; s++) {
+				const float *restrict m0 = m + s * plane + t0, *restrict m1 = m0 + 6 * plane, *restrict m2 = m0 + 12 * plane;
+				const float *restrict m3 = m0 + 18 * plane, *restrict m4 = m0 + 24 * plane, *restrict m5 = m0 + 30 * plane;
+				float *restrict e0 = E + s * T, *restrict e1 = e0 + 6 * T, *restrict e2 = e0 + 12 * T, *restrict e3 = e0 + 18 * T;
+				for (long k = 0; k < T; k++) {
+					float in[6] = {m0[k], m1[k], m2[k], m3[k], m4[k], m5[k]}, o[4];
+					gp_at(in, o);
+					e0[k] = o[0]; e1[k] = o[1]; e2[k] = o[2]; e3[k] = o[3];
 				}
-				for (int a = 0; a < GP_M; a++) {
-					long oy = GP_M * i + a;
-					if (oy < H) memcpy(img + oy * W, buf + a * wp, W * sizeof(float));
+			}
+			// Then along columns, with the bias and ReLU.
+			for (int a = 0; a < 4; a++) {
+				const float *restrict e = E + 6 * a * T;
+				float *restrict y0 = Y + 4 * a * T, *restrict y1 = y0 + T, *restrict y2 = y0 + 2 * T, *restrict y3 = y0 + 3 * T;
+				for (long k = 0; k < T; k++) {
+					float in[6] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k], e[4 * T + k], e[5 * T + k]}, o[4];
+					gp_at(in, o);
+					for (int b = 0; b < 4; b++) {
+						o[b] += bv;
+						if (relu) o[b] = o[b] > 0 ? o[b] : 0;
+					}
+					y0[k] = o[0]; y1[k] = o[1]; y2[k] = o[2]; y3[k] = o[3];
 				}
 			}
 		}
+		for (long n = n0; n < n1; n++) {
+			float *img = y + c * cols + n * ohw;
+			const float *yn = Y + (n - n0) * T_;
+			for (long oy = 0; oy < H; oy++)
+				for (long ox = 0; ox < W; ox++)
+					img[oy * W + ox] = yn[((oy & 3) * 4 + (ox & 3)) * T + (oy >> 2) * tw + (ox >> 2)];
+		}
 	}
-	free(buf);
+	free(E);
 }
 
 GP_CLONES static void gp_wino_output_grad(const float *restrict gy, float *restrict dm, long C, long cols,
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
-	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, ohw = H * W, wp = GP_M * tw;
-	// The image zero-extended to whole tiles.
-	float *buf = malloc(GP_M * th * wp * sizeof(float));
-	for (long c = c0; c < c1; c++)
-	for (long n = n0; n < n1; n++) {
-		const float *img = gy + c * cols + n * ohw;
-		memset(buf, 0, GP_M * th * wp * sizeof(float));
-		for (long y = 0; y < H; y++) memcpy(buf + y * wp, img + y * W, W * sizeof(float));
-		for (long i = 0; i < th; i++) {
-			const float *rows = buf + GP_M * i * wp;
-			float *ds = dm + c * tc + ((n - n0) * th + i) * tw;
-			for (long j = 0; j < tw; j++) {
-				float e[GP_A][GP_M];
-				for (int b = 0; b < GP_M; b++) {
-					const float *o = rows + GP_M * j + b;
-					float col[4] = {o[0], o[wp], o[2 * wp], o[3 * wp]}, k[6];
-					gp_aadj(col, k);
-					for (int r = 0; r < GP_A; r++) e[r][b] = k[r];
-				}
-				for (int r = 0; r < GP_A; r++) {
-					float k[6];
-					gp_aadj(e[r], k);
-					for (int s = 0; s < GP_A; s++) ds[(GP_A * r + s) * plane + j] = k[s];
-				}
+	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, ohw = H * W, T = th * tw;
+	long T_ = T; T = tc; // the transforms run over all tiles of the chunk
+	float *D = malloc((16 + 24) * T * sizeof(float)), *E = D + 16 * T; // D[(4a+b)*T+k], E[(4r+b)*T+k]
+	for (long c = c0; c < c1; c++) {
+		// Tile positions past the image's last row or column stay zero.
+		memset(D, 0, 16 * T * sizeof(float));
+		for (long n = n0; n < n1; n++) {
+			const float *img = gy + c * cols + n * ohw;
+			float *dn = D + (n - n0) * T_;
+			for (long oy = 0; oy < H; oy++)
+				for (long ox = 0; ox < W; ox++)
+					dn[((oy & 3) * 4 + (ox & 3)) * T + (oy >> 2) * tw + (ox >> 2)] = img[oy * W + ox];
+		}
+		// A along the tile's columns (over a), all tiles at once.
+		for (int b = 0; b < 4; b++) {
+			const float *restrict d0 = D + b * T, *restrict d1 = d0 + 4 * T, *restrict d2 = d0 + 8 * T, *restrict d3 = d0 + 12 * T;
+			for (long k = 0; k < T; k++) {
+				float in[4] = {d0[k], d1[k], d2[k], d3[k]}, o[6];
+				gp_aadj(in, o);
+				for (int r = 0; r < 6; r++) E[(4 * r + b) * T + k] = o[r];
+			}
+		}
+		// Then along its rows (over b) into the 36 planes.
+		long t0 = c * tc;
+		for (int r = 0; r < 6; r++) {
+			const float *restrict e = E + 4 * r * T;
+			float *restrict o0 = dm + (6 * r) * plane + t0, *restrict o1 = o0 + plane, *restrict o2 = o0 + 2 * plane;
+			float *restrict o3 = o0 + 3 * plane, *restrict o4 = o0 + 4 * plane, *restrict o5 = o0 + 5 * plane;
+			for (long k = 0; k < T; k++) {
+				float in[4] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k]}, o[6];
+				gp_aadj(in, o);
+				o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
 			}
 		}
 	}
-	free(buf);
+	free(D);
 }
 */
 import "C"

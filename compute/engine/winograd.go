@@ -245,7 +245,11 @@ func (c *conv2d) winoGrads(x, gy []float32, needW bool, dx []float32) error {
 	defer c.ar.Release(v)
 	var du []float32
 	if needW {
-		du = c.ar.Alloc(winoXi * upl)
+		// dU lives only inside this call: from the scratch pool, so all
+		// convolutions share one buffer instead of each keeping its own
+		// (36/9 = 4x its weight) in the step's arena.
+		du = c.ar.Scratch(winoXi * upl)
+		defer c.ar.Release(du)
 	}
 	for k, ch := range chunks {
 		n0, n1 := ch[0], ch[1]

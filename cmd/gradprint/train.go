@@ -19,6 +19,7 @@ type trainOpts struct {
 	width  float64
 	stem   string
 	model  string
+	init   string
 }
 
 func newTrainCmd(g *globals) *cobra.Command {
@@ -45,6 +46,7 @@ names) and one warehouse row per epoch (table training).`,
 	f.Float64Var(&o.width, "width", 1, "channel width multiplier (1 = 64/128/256/512)")
 	f.StringVar(&o.stem, "stem", "", "small or imagenet (default: small below 128 px, imagenet otherwise)")
 	f.StringVar(&o.model, "model", "", "output model file (default <out>/models/<dataset>.safetensors)")
+	f.StringVar(&o.init, "init", resnet.InitTorchvision, "conv weight init: torchvision (Kaiming normal fan-out, as MedMNIST) or pytorch (nn.Conv2d's default uniform, as the PyTorch peer)")
 	return cmd
 }
 
@@ -69,10 +71,19 @@ func runTrain(cmd *cobra.Command, g *globals, o *trainOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.init != resnet.InitTorchvision {
+		if err := m.InitConvs(o.init, g.seed); err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+	}
 	if o.model == "" {
 		o.model = filepath.Join(g.out, "models", flag+".safetensors")
 	}
-	id, cfgJSON, err := runID("train", map[string]any{"data": path, "dataset": flag, "recipe": o.recipe, "model": cfg})
+	spec := map[string]any{"data": path, "dataset": flag, "recipe": o.recipe, "model": cfg}
+	if o.init != resnet.InitTorchvision {
+		spec["init"] = o.init // absent for the default, so earlier run ids stay valid
+	}
+	id, cfgJSON, err := runID("train", spec)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,9 @@
 
 package engine
 
+// Without cgo (or with the purego tag) the kernels the cgo build runs in C
+// (wino_cgo.go, kernels_cgo.go) are their Go reference versions.
+
 func winoWeights(w []float32, cout, cin int, u []float32) { winoWeightsGo(w, cout, cin, u) }
 
 func winoWeightGrad(du []float32, cout, cin int, dw []float32) { winoWeightGradGo(du, cout, cin, dw) }

@@ -8,8 +8,10 @@ package engine
 #include <stdlib.h>
 #include <string.h>
 
-// The loops of wino_tiles.go, line for line, so the C compiler vectorises
-// them (an AVX2 clone is picked at load time where the CPU has it).
+// The Winograd transforms of winograd.go and wino_tiles.go in C, arranged so
+// the C compiler vectorises them (an AVX2 clone is picked at load time where
+// the CPU has it). They compute the same sums as the Go versions, which are
+// the reference they are tested against (kernels_test.go).
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GP_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -331,6 +333,13 @@ GP_CLONES static void gp_wino_output_grad(const float *restrict gy, float *restr
 import "C"
 
 import "unsafe"
+
+// The C code lays out planes with GP_WINO_PAD, the Go code allocates them
+// with winoPad: these fail to compile unless the two agree.
+var (
+	_ [C.GP_WINO_PAD - winoPad]struct{}
+	_ [winoPad - C.GP_WINO_PAD]struct{}
+)
 
 // These check the lengths the C loops will touch, so a geometry bug panics
 // in Go rather than corrupting memory.

@@ -128,6 +128,42 @@ func (m *Model) newConvBN(conv, bn string, cin, cout, k, stride, pad int, rng *r
 	return c
 }
 
+// Conv weight initialisations.
+const (
+	// InitTorchvision is torchvision's resnet18: Kaiming normal, fan-out,
+	// ReLU gain (what New uses; MedMNIST's published models start here).
+	InitTorchvision = "torchvision"
+	// InitPyTorch is torch.nn.Conv2d's own default, kaiming_uniform with
+	// a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)). A ResNet written
+	// with plain nn.Conv2d modules (as ../shared/peers does) starts here.
+	InitPyTorch = "pytorch"
+)
+
+// InitConvs redraws every convolution weight with the named scheme from a
+// PCG seeded with seed (batch norm and the linear head keep their values).
+func (m *Model) InitConvs(scheme string, seed uint64) error {
+	rng := rand.New(rand.NewPCG(seed, 0x632be59bd9b4e019))
+	for _, c := range m.convs {
+		w := c.w.Raw()
+		switch scheme {
+		case InitTorchvision:
+			std := math.Sqrt(2 / float64(c.cout*c.k*c.k))
+			for i := range w {
+				w[i] = float32(rng.NormFloat64() * std)
+			}
+		case InitPyTorch:
+			bound := 1 / math.Sqrt(float64(c.cin*c.k*c.k))
+			for i := range w {
+				w[i] = float32((rng.Float64()*2 - 1) * bound)
+			}
+		default:
+			return fmt.Errorf("resnet: unknown initialisation %q, want %s or %s", scheme, InitTorchvision, InitPyTorch)
+		}
+	}
+	m.ParamsChanged()
+	return nil
+}
+
 // Config returns the model's configuration (a copy).
 func (m *Model) Config() Config {
 	c := m.cfg

@@ -759,3 +759,41 @@ func TestLogitsChunksLargeBatches(t *testing.T) {
 	}
 	closeSlices(t, "last image of the second chunk", last, all[2*(n-1):], 1e-5)
 }
+
+func TestInitConvs(t *testing.T) {
+	m, err := New(MedMNISTConfig(1, 2), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.InitConvs("xavier", 1); err == nil {
+		t.Fatal("unknown scheme accepted")
+	}
+	if err := m.InitConvs(InitPyTorch, 3); err != nil {
+		t.Fatal(err)
+	}
+	// layer1.0.conv1: fan_in 64*9, so every weight lies in ±1/24 and their
+	// variance is bound²/3.
+	c := m.blocks[0].c1
+	bound := 1 / math.Sqrt(float64(c.cin*9))
+	var ss float64
+	for _, v := range c.w.Raw() {
+		if math.Abs(float64(v)) > bound {
+			t.Fatalf("weight %v outside ±%v", v, bound)
+		}
+		ss += float64(v) * float64(v)
+	}
+	if got, want := ss/float64(len(c.w.Raw())), bound*bound/3; math.Abs(got-want) > 0.05*want {
+		t.Fatalf("variance %v, want %v", got, want)
+	}
+	// Torchvision's scheme: normal with variance 2/fan_out.
+	if err := m.InitConvs(InitTorchvision, 3); err != nil {
+		t.Fatal(err)
+	}
+	ss = 0
+	for _, v := range c.w.Raw() {
+		ss += float64(v) * float64(v)
+	}
+	if got, want := ss/float64(len(c.w.Raw())), 2/float64(c.cout*9); math.Abs(got-want) > 0.05*want {
+		t.Fatalf("torchvision variance %v, want %v", got, want)
+	}
+}

@@ -58,6 +58,30 @@ func aAdj(y0, y1, y2, y3 float32) [6]float32 {
 	}
 }
 
+// tileGeom is what the Go tile transforms share for one call: the tiles of
+// images [n0, n1) of a (C, N*H*W) activation of shape s.
+type tileGeom struct {
+	s          Shape
+	n0, th, tw int
+	tc, plane  int // tiles in the call, distance between planes
+}
+
+func newTileGeom(s Shape, g convGeom, n0, n1 int) tileGeom {
+	th, tw := g.tiles()
+	tc := (n1 - n0) * th * tw
+	return tileGeom{s: s, n0: n0, th: th, tw: tw, tc: tc, plane: winoPlane(s.C, tc)}
+}
+
+// image returns channel c of image n of a (C, N*H*W) buffer.
+func (t tileGeom) image(buf []float32, c, n int) []float32 {
+	hw := t.s.H * t.s.W
+	return buf[c*t.s.Cols()+n*hw : c*t.s.Cols()+(n+1)*hw]
+}
+
+// row returns the index, within a plane, of the first tile of tile row i
+// of image n in channel c.
+func (t tileGeom) row(c, n, i int) int { return c*t.tc + ((n-t.n0)*t.th+i)*t.tw }
+
 // winoRows is per-call scratch: six padded rows of 4*tw+2.
 type winoRows [winoA][]float32
 
@@ -74,16 +98,13 @@ func newWinoRows(tw int) winoRows {
 // winoInputGo writes V = Bᵀ d B for images [n0, n1) and channels [c0, c1) of x (C, N*H*W): 36
 // planes (C, T), T the chunk's tiles, image-major then row-major.
 func winoInputGo(x []float32, g convGeom, n0, n1, c0, c1 int, v []float32) {
-	in := g.in
-	th, tw := g.tiles()
-	tc := (n1 - n0) * th * tw
-	plane := winoPlane(in.C, tc)
-	hw := in.H * in.W
+	tg := newTileGeom(g.in, g, n0, n1)
+	in, th, tw, plane := tg.s, tg.th, tg.tw, tg.plane
 	p := newWinoRows(tw)
 	wp := len(p[0])
 	for c := c0; c < c1; c++ {
 		for n := n0; n < n1; n++ {
-			img := x[c*in.Cols()+n*hw : c*in.Cols()+(n+1)*hw]
+			img := tg.image(x, c, n)
 			for i := 0; i < th; i++ {
 				// Padded rows 4i-1 .. 4i+4, column x at index x+1.
 				for k, row := range p {
@@ -98,7 +119,7 @@ func winoInputGo(x []float32, g convGeom, n0, n1, c0, c1 int, v []float32) {
 						p[r][q] = e[r]
 					}
 				}
-				t := c*tc + ((n-n0)*th+i)*tw
+				t := tg.row(c, n, i)
 				for r, e := range p {
 					for j := 0; j < tw; j++ {
 						q := winoM * j
@@ -117,19 +138,16 @@ func winoInputGo(x []float32, g convGeom, n0, n1, c0, c1 int, v []float32) {
 // [n0, n1) and channels [c0, c1), after clearing that part of dx: the adjoint of
 // winoInputGo. Overlapping tiles' contributions are summed.
 func winoInputGradGo(dv []float32, g convGeom, n0, n1, c0, c1 int, dx []float32) {
-	in := g.in
-	th, tw := g.tiles()
-	tc := (n1 - n0) * th * tw
-	plane := winoPlane(in.C, tc)
-	hw := in.H * in.W
+	tg := newTileGeom(g.in, g, n0, n1)
+	in, th, tw, plane := tg.s, tg.th, tg.tw, tg.plane
 	p := newWinoRows(tw)
 	wp := len(p[0])
 	for c := c0; c < c1; c++ {
 		for n := n0; n < n1; n++ {
-			img := dx[c*in.Cols()+n*hw : c*in.Cols()+(n+1)*hw]
+			img := tg.image(dx, c, n)
 			clear(img)
 			for i := 0; i < th; i++ {
-				t := c*tc + ((n-n0)*th+i)*tw
+				t := tg.row(c, n, i)
 				for r, e := range p {
 					clear(e)
 					for j := 0; j < tw; j++ {
@@ -164,11 +182,8 @@ func winoInputGradGo(dv []float32, g convGeom, n0, n1, c0, c1 int, dx []float32)
 // winoOutputGo writes Y = Aᵀ M A for images [n0, n1) into y (Cout,
 // N*OH*OW), adding the bias and applying the ReLU on the way when asked.
 func winoOutputGo(m []float32, g convGeom, n0, n1, c0, c1 int, bias []float32, relu bool, y []float32) {
-	out := g.out
-	th, tw := g.tiles()
-	tc := (n1 - n0) * th * tw
-	plane := winoPlane(out.C, tc)
-	ohw := out.H * out.W
+	tg := newTileGeom(g.out, g, n0, n1)
+	out, th, tw, plane := tg.s, tg.th, tg.tw, tg.plane
 	p := newWinoRows(tw)
 	for c := c0; c < c1; c++ {
 		b := float32(0)
@@ -176,9 +191,9 @@ func winoOutputGo(m []float32, g convGeom, n0, n1, c0, c1 int, bias []float32, r
 			b = bias[c]
 		}
 		for n := n0; n < n1; n++ {
-			img := y[c*out.Cols()+n*ohw : c*out.Cols()+(n+1)*ohw]
+			img := tg.image(y, c, n)
 			for i := 0; i < th; i++ {
-				t := c*tc + ((n-n0)*th+i)*tw
+				t := tg.row(c, n, i)
 				for j := 0; j < tw; j++ {
 					// Aᵀ M along the tile's rows, then along its columns.
 					var e [winoM][winoA]float32
@@ -214,15 +229,12 @@ func winoOutputGo(m []float32, g convGeom, n0, n1, c0, c1 int, bias []float32, r
 // adjoint of winoOutputGo (without its ReLU, which the caller has masked
 // into gy). Tile positions past the last row or column count as zero.
 func winoOutputGradGo(gy []float32, g convGeom, n0, n1, c0, c1 int, dm []float32) {
-	out := g.out
-	th, tw := g.tiles()
-	tc := (n1 - n0) * th * tw
-	plane := winoPlane(out.C, tc)
-	ohw := out.H * out.W
+	tg := newTileGeom(g.out, g, n0, n1)
+	out, th, tw, plane := tg.s, tg.th, tg.tw, tg.plane
 	p := newWinoRows(tw)
 	for c := c0; c < c1; c++ {
 		for n := n0; n < n1; n++ {
-			img := gy[c*out.Cols()+n*ohw : c*out.Cols()+(n+1)*ohw]
+			img := tg.image(gy, c, n)
 			for i := 0; i < th; i++ {
 				for a := 0; a < winoM; a++ {
 					clear(p[a])
@@ -230,7 +242,7 @@ func winoOutputGradGo(gy []float32, g convGeom, n0, n1, c0, c1 int, dm []float32
 						copy(p[a], img[oy*out.W:(oy+1)*out.W])
 					}
 				}
-				t := c*tc + ((n-n0)*th+i)*tw
+				t := tg.row(c, n, i)
 				for j := 0; j < tw; j++ {
 					q := winoM * j
 					// A dY along the tile's columns, then along its rows.

@@ -191,6 +191,29 @@ func gAdj(u0, u1, u2, u3, u4, u5 float32) [3]float32 {
 	}
 }
 
+// forXi runs fn for every transformed position ξ, the positions shared out
+// over the workers (36 GEMMs of one shape: even shares).
+func forXi(fn func(xi int)) {
+	parallelFor(winoXi, 1<<15, func(x0, x1 int) {
+		for xi := x0; xi < x1; xi++ {
+			fn(xi)
+		}
+	})
+}
+
+// winoScratch returns the chunks of the batch and two scratch buffers of
+// transformed planes for the largest chunk, input side and output side;
+// the caller releases both.
+func (c *conv2d) winoScratch() (chunks [][2]int, in, out []float32) {
+	g := c.g
+	chunks = g.winoChunks()
+	most := 0
+	for _, ch := range chunks {
+		most = max(most, g.tileCount(ch[0], ch[1]))
+	}
+	return chunks, c.ar.Scratch(winoXi * winoPlane(g.in.C, most)), c.ar.Scratch(winoXi * winoPlane(g.out.C, most))
+}
+
 // winoForward computes y chunk by chunk: input transform (workers split the
 // channels), one GEMM per ξ (workers split the ξ), output transform.
 func (c *conv2d) winoForward(x, bias, y []float32) {
@@ -201,25 +224,16 @@ func (c *conv2d) winoForward(x, bias, y []float32) {
 		c.u = c.ar.Alloc(winoXi * upl)
 		winoWeights(Data(c.w), cout, cin, c.u)
 	}
-	chunks := g.winoChunks()
-	th, tw := g.tiles()
-	most := 0
-	for _, ch := range chunks {
-		most = max(most, (ch[1]-ch[0])*th*tw)
-	}
-	v := c.ar.Scratch(winoXi * winoPlane(cin, most))
-	m := c.ar.Scratch(winoXi * winoPlane(cout, most))
+	chunks, v, m := c.winoScratch()
 	defer c.ar.Release(v)
 	defer c.ar.Release(m)
 	for _, ch := range chunks {
 		n0, n1 := ch[0], ch[1]
-		tc := (n1 - n0) * th * tw
+		tc := g.tileCount(n0, n1)
 		pin, pout := winoPlane(cin, tc), winoPlane(cout, tc)
 		parallelFor(cin, 1<<15, func(c0, c1 int) { winoInput(x, g, n0, n1, c0, c1, v) })
-		parallelFor(winoXi, 1<<15, func(x0, x1 int) {
-			for xi := x0; xi < x1; xi++ {
-				gemm.SgemmSerial(false, false, cout, tc, cin, 1, c.u[xi*upl:], cin, v[xi*pin:], tc, 0, m[xi*pout:], tc)
-			}
+		forXi(func(xi int) {
+			gemm.SgemmSerial(false, false, cout, tc, cin, 1, c.u[xi*upl:], cin, v[xi*pin:], tc, 0, m[xi*pout:], tc)
 		})
 		parallelFor(cout, 1<<15, func(c0, c1 int) { winoOutput(m, g, n0, n1, c0, c1, bias, c.relu, y) })
 	}
@@ -232,17 +246,10 @@ func (c *conv2d) winoGrads(x, gy []float32, needW bool, dx []float32) error {
 	g := c.g
 	cin, cout := g.in.C, g.out.C
 	upl := winoPlane(cout, cin)
-	chunks := g.winoChunks()
-	th, tw := g.tiles()
-	most := 0
-	for _, ch := range chunks {
-		most = max(most, (ch[1]-ch[0])*th*tw)
-	}
-	dm := c.ar.Scratch(winoXi * winoPlane(cout, most))
-	defer c.ar.Release(dm)
-	// One buffer holds V for dU, then dV for dx.
-	v := c.ar.Scratch(winoXi * winoPlane(cin, most))
+	// v holds V for dU, then dV for dx.
+	chunks, v, dm := c.winoScratch()
 	defer c.ar.Release(v)
+	defer c.ar.Release(dm)
 	var du []float32
 	if needW {
 		// dU lives only inside this call: from the scratch pool, so all
@@ -253,7 +260,7 @@ func (c *conv2d) winoGrads(x, gy []float32, needW bool, dx []float32) error {
 	}
 	for k, ch := range chunks {
 		n0, n1 := ch[0], ch[1]
-		tc := (n1 - n0) * th * tw
+		tc := g.tileCount(n0, n1)
 		pin, pout := winoPlane(cin, tc), winoPlane(cout, tc)
 		parallelFor(cout, 1<<15, func(c0, c1 int) { winoOutputGrad(gy, g, n0, n1, c0, c1, dm) })
 		if needW {
@@ -262,17 +269,13 @@ func (c *conv2d) winoGrads(x, gy []float32, needW bool, dx []float32) error {
 				beta = 0
 			}
 			parallelFor(cin, 1<<15, func(c0, c1 int) { winoInput(x, g, n0, n1, c0, c1, v) })
-			parallelFor(winoXi, 1<<15, func(x0, x1 int) {
-				for xi := x0; xi < x1; xi++ {
-					gemm.SgemmSerial(false, true, cout, cin, tc, 1, dm[xi*pout:], tc, v[xi*pin:], tc, beta, du[xi*upl:], cin)
-				}
+			forXi(func(xi int) {
+				gemm.SgemmSerial(false, true, cout, cin, tc, 1, dm[xi*pout:], tc, v[xi*pin:], tc, beta, du[xi*upl:], cin)
 			})
 		}
 		if dx != nil {
-			parallelFor(winoXi, 1<<15, func(x0, x1 int) {
-				for xi := x0; xi < x1; xi++ {
-					gemm.SgemmSerial(true, false, cin, tc, cout, 1, c.u[xi*upl:], cin, dm[xi*pout:], tc, 0, v[xi*pin:], tc)
-				}
+			forXi(func(xi int) {
+				gemm.SgemmSerial(true, false, cin, tc, cout, 1, c.u[xi*upl:], cin, dm[xi*pout:], tc, 0, v[xi*pin:], tc)
 			})
 			parallelFor(cin, 1<<15, func(c0, c1 int) { winoInputGrad(v, g, n0, n1, c0, c1, dx) })
 		}

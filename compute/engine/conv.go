@@ -109,7 +109,7 @@ func Conv2d(ar *Arena, x mat.Tensor, in Shape, spec ConvSpec) (*ag.Operator, Sha
 			return nil, Shape{}, err
 		}
 	}
-	algo := chooseAlgo(in, spec.KH, spec.KW, spec.Stride, spec.Pad)
+	algo := chooseAlgo(in.C, spec.KH, spec.KW, spec.Stride, spec.Pad)
 	if spec.Wino != nil {
 		if algo != algoWinograd {
 			return nil, Shape{}, fmt.Errorf("conv: transformed weights given for a %dx%d stride %d convolution that does not run on Winograd", spec.KH, spec.KW, spec.Stride)

@@ -246,42 +246,40 @@ GP_CLONES static void gp_wino_input_grad(const float *restrict dv, float *restri
 
 GP_CLONES static void gp_wino_output(const float *restrict m, float *restrict y, const float *bias, int relu,
 		long C, long cols, long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
-	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, ohw = H * W, T = th * tw;
-	long T_ = T; T = tc; // the transforms run over all tiles of the chunk
+	// T: the chunk's tiles, which every transform runs over at once; ti: one image's.
+	long T = (n1 - n0) * th * tw, ti = th * tw, plane = C * T + GP_WINO_PAD, ohw = H * W;
 	float *E = malloc((24 + 16) * T * sizeof(float)), *Y = E + 24 * T; // E[(6a+s)*T+k], Y[(4a+b)*T+k]
 	for (long c = c0; c < c1; c++) {
 		float bv = bias ? bias[c] : 0;
-		{
-			long t0 = c * tc;
-			// Aᵀ along rows, all tiles at once.
-			for (int s = 0; s < 6; s++) {
-				const float *restrict m0 = m + s * plane + t0, *restrict m1 = m0 + 6 * plane, *restrict m2 = m0 + 12 * plane;
-				const float *restrict m3 = m0 + 18 * plane, *restrict m4 = m0 + 24 * plane, *restrict m5 = m0 + 30 * plane;
-				float *restrict e0 = E + s * T, *restrict e1 = e0 + 6 * T, *restrict e2 = e0 + 12 * T, *restrict e3 = e0 + 18 * T;
-				for (long k = 0; k < T; k++) {
-					float in[6] = {m0[k], m1[k], m2[k], m3[k], m4[k], m5[k]}, o[4];
-					gp_at(in, o);
-					e0[k] = o[0]; e1[k] = o[1]; e2[k] = o[2]; e3[k] = o[3];
-				}
+		long t0 = c * T;
+		// Aᵀ along rows, all tiles at once.
+		for (int s = 0; s < 6; s++) {
+			const float *restrict m0 = m + s * plane + t0, *restrict m1 = m0 + 6 * plane, *restrict m2 = m0 + 12 * plane;
+			const float *restrict m3 = m0 + 18 * plane, *restrict m4 = m0 + 24 * plane, *restrict m5 = m0 + 30 * plane;
+			float *restrict e0 = E + s * T, *restrict e1 = e0 + 6 * T, *restrict e2 = e0 + 12 * T, *restrict e3 = e0 + 18 * T;
+			for (long k = 0; k < T; k++) {
+				float in[6] = {m0[k], m1[k], m2[k], m3[k], m4[k], m5[k]}, o[4];
+				gp_at(in, o);
+				e0[k] = o[0]; e1[k] = o[1]; e2[k] = o[2]; e3[k] = o[3];
 			}
-			// Then along columns, with the bias and ReLU.
-			for (int a = 0; a < 4; a++) {
-				const float *restrict e = E + 6 * a * T;
-				float *restrict y0 = Y + 4 * a * T, *restrict y1 = y0 + T, *restrict y2 = y0 + 2 * T, *restrict y3 = y0 + 3 * T;
-				for (long k = 0; k < T; k++) {
-					float in[6] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k], e[4 * T + k], e[5 * T + k]}, o[4];
-					gp_at(in, o);
-					for (int b = 0; b < 4; b++) {
-						o[b] += bv;
-						if (relu) o[b] = o[b] > 0 ? o[b] : 0;
-					}
-					y0[k] = o[0]; y1[k] = o[1]; y2[k] = o[2]; y3[k] = o[3];
+		}
+		// Then along columns, with the bias and ReLU.
+		for (int a = 0; a < 4; a++) {
+			const float *restrict e = E + 6 * a * T;
+			float *restrict y0 = Y + 4 * a * T, *restrict y1 = y0 + T, *restrict y2 = y0 + 2 * T, *restrict y3 = y0 + 3 * T;
+			for (long k = 0; k < T; k++) {
+				float in[6] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k], e[4 * T + k], e[5 * T + k]}, o[4];
+				gp_at(in, o);
+				for (int b = 0; b < 4; b++) {
+					o[b] += bv;
+					if (relu) o[b] = o[b] > 0 ? o[b] : 0;
 				}
+				y0[k] = o[0]; y1[k] = o[1]; y2[k] = o[2]; y3[k] = o[3];
 			}
 		}
 		for (long n = n0; n < n1; n++) {
 			float *img = y + c * cols + n * ohw;
-			const float *yn = Y + (n - n0) * T_;
+			const float *yn = Y + (n - n0) * ti;
 			for (long oy = 0; oy < H; oy++)
 				for (long ox = 0; ox < W; ox++)
 					img[oy * W + ox] = yn[((oy & 3) * 4 + (ox & 3)) * T + (oy >> 2) * tw + (ox >> 2)];
@@ -292,15 +290,15 @@ GP_CLONES static void gp_wino_output(const float *restrict m, float *restrict y,
 
 GP_CLONES static void gp_wino_output_grad(const float *restrict gy, float *restrict dm, long C, long cols,
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
-	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, ohw = H * W, T = th * tw;
-	long T_ = T; T = tc; // the transforms run over all tiles of the chunk
+	// T: the chunk's tiles, which every transform runs over at once; ti: one image's.
+	long T = (n1 - n0) * th * tw, ti = th * tw, plane = C * T + GP_WINO_PAD, ohw = H * W;
 	float *D = malloc((16 + 24) * T * sizeof(float)), *E = D + 16 * T; // D[(4a+b)*T+k], E[(4r+b)*T+k]
 	for (long c = c0; c < c1; c++) {
 		// Tile positions past the image's last row or column stay zero.
 		memset(D, 0, 16 * T * sizeof(float));
 		for (long n = n0; n < n1; n++) {
 			const float *img = gy + c * cols + n * ohw;
-			float *dn = D + (n - n0) * T_;
+			float *dn = D + (n - n0) * ti;
 			for (long oy = 0; oy < H; oy++)
 				for (long ox = 0; ox < W; ox++)
 					dn[((oy & 3) * 4 + (ox & 3)) * T + (oy >> 2) * tw + (ox >> 2)] = img[oy * W + ox];
@@ -315,7 +313,7 @@ GP_CLONES static void gp_wino_output_grad(const float *restrict gy, float *restr
 			}
 		}
 		// Then along its rows (over b) into the 36 planes.
-		long t0 = c * tc;
+		long t0 = c * T;
 		for (int r = 0; r < 6; r++) {
 			const float *restrict e = E + 4 * r * T;
 			float *restrict o0 = dm + (6 * r) * plane + t0, *restrict o1 = o0 + plane, *restrict o2 = o0 + 2 * plane;

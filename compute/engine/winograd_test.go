@@ -35,7 +35,7 @@ func TestChooseAlgo(t *testing.T) {
 		{Shape{2, 64, 28, 28}, 1, 1, 1, 0, algoIm2col},
 		{Shape{2, 64, 28, 28}, 3, 3, 1, 0, algoIm2col}, // valid padding
 	} {
-		if got := chooseAlgo(tc.in, tc.kh, tc.kw, tc.st, tc.pad); got != tc.want {
+		if got := chooseAlgo(tc.in.C, tc.kh, tc.kw, tc.st, tc.pad); got != tc.want {
 			t.Errorf("chooseAlgo(%v, %dx%d s%d p%d) = %d, want %d", tc.in, tc.kh, tc.kw, tc.st, tc.pad, got, tc.want)
 		}
 	}

@@ -38,6 +38,7 @@ type StudyTrain struct {
 	Batch  int     `yaml:"batch"`
 	LR     float64 `yaml:"lr"`
 	Width  float64 `yaml:"width"`
+	Init   string  `yaml:"init"`
 }
 
 type StudyAnalyze struct {
@@ -147,6 +148,9 @@ func runStudyDataset(cmd *cobra.Command, g *globals, st *Study, d StudyDataset) 
 		}
 		if t.Width > 0 {
 			args = append(args, "--width", strconv.FormatFloat(t.Width, 'g', -1, 64))
+		}
+		if t.Init != "" {
+			args = append(args, "--init", t.Init)
 		}
 		steps = append(steps, step{"train", newTrainCmd(g), args})
 	}

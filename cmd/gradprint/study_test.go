@@ -20,7 +20,7 @@ func TestStudyRunsThenSkipsCompletedSteps(t *testing.T) {
 out: ` + out + `
 datasets:
   - {flag: synthetic, size: 16, data: ` + data + `}
-train: {epochs: 1, batch: 16, width: 0.125}
+train: {epochs: 1, batch: 16, width: 0.125, init: torchvision}
 analyze:
   corruptions: [contrast, gaussian_noise]
   severities: [1, 4]
@@ -37,6 +37,11 @@ failure: {boot: 20}
 	}
 	if _, err := os.Stat(filepath.Join(out, "report", "synthetic_16", "index.html")); err != nil {
 		t.Fatal(err)
+	}
+	// The study's init reaches train: the small stem's default would be recorded as "pytorch".
+	inits := gp(t, out, "query", "--sql", "SELECT count(*) AS n FROM runs WHERE kind = 'train' AND config_json NOT LIKE '%\"init\"%'", "--format", "csv")
+	if !strings.Contains(inits, "\n1\n") {
+		t.Fatalf("train runs without an init override (torchvision): %q, want 1", inits)
 	}
 	second := gp(t, dir, "study", file)
 	if strings.Count(second, "already complete") < 1 || strings.Contains(second, "best epoch") {

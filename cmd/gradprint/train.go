@@ -46,7 +46,7 @@ names) and one warehouse row per epoch (table training).`,
 	f.Float64Var(&o.width, "width", 1, "channel width multiplier (1 = 64/128/256/512)")
 	f.StringVar(&o.stem, "stem", "", "small or imagenet (default: small below 128 px, imagenet otherwise)")
 	f.StringVar(&o.model, "model", "", "output model file (default <out>/models/<dataset>.safetensors)")
-	f.StringVar(&o.init, "init", resnet.InitTorchvision, "conv weight init: torchvision (Kaiming normal fan-out, as MedMNIST) or pytorch (nn.Conv2d's default uniform, as the PyTorch peer)")
+	f.StringVar(&o.init, "init", "", "conv weight init: pytorch (nn.Conv2d's default uniform) or torchvision (Kaiming normal, fan-out); default: what MedMNIST's code uses for the stem (pytorch for small, torchvision for imagenet)")
 	return cmd
 }
 
@@ -71,6 +71,9 @@ func runTrain(cmd *cobra.Command, g *globals, o *trainOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.init == "" {
+		o.init = resnet.MedMNISTInit(cfg.Stem)
+	}
 	if o.init != resnet.InitTorchvision {
 		if err := m.InitConvs(o.init, g.seed); err != nil {
 			return fmt.Errorf("--init: %w", err)
@@ -81,7 +84,7 @@ func runTrain(cmd *cobra.Command, g *globals, o *trainOpts) error {
 	}
 	spec := map[string]any{"data": path, "dataset": flag, "recipe": o.recipe, "model": cfg}
 	if o.init != resnet.InitTorchvision {
-		spec["init"] = o.init // absent for the default, so earlier run ids stay valid
+		spec["init"] = o.init // absent for New's own draw, so earlier torchvision-init run ids stay valid
 	}
 	id, cfgJSON, err := runID("train", spec)
 	if err != nil {

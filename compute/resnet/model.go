@@ -131,13 +131,25 @@ func (m *Model) newConvBN(conv, bn string, cin, cout, k, stride, pad int, rng *r
 // Conv weight initialisations.
 const (
 	// InitTorchvision is torchvision's resnet18: Kaiming normal, fan-out,
-	// ReLU gain (what New uses; MedMNIST's published models start here).
+	// ReLU gain (what New draws).
 	InitTorchvision = "torchvision"
 	// InitPyTorch is torch.nn.Conv2d's own default, kaiming_uniform with
 	// a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)). A ResNet written
-	// with plain nn.Conv2d modules (as ../shared/peers does) starts here.
+	// with plain nn.Conv2d modules starts here.
 	InitPyTorch = "pytorch"
 )
+
+// MedMNISTInit is the conv initialisation behind MedMNIST's published
+// ResNet-18 figures for a stem: its 28 px models (MedMNIST/experiments
+// MedMNIST2D/models.py, after kuangliu/pytorch-cifar) are plain nn.Conv2d
+// modules with no init of their own, so PyTorch's default; its 224 px runs
+// use torchvision.models.resnet18 and so torchvision's scheme.
+func MedMNISTInit(s Stem) string {
+	if s == ImageNetStem {
+		return InitTorchvision
+	}
+	return InitPyTorch
+}
 
 // InitConvs redraws every convolution weight with the named scheme from a
 // PCG seeded with seed (batch norm and the linear head keep their values).

@@ -768,6 +768,12 @@ func TestInitConvs(t *testing.T) {
 	if err := m.InitConvs("xavier", 1); err == nil {
 		t.Fatal("unknown scheme accepted")
 	}
+	if got := MedMNISTInit(SmallStem); got != InitPyTorch {
+		t.Errorf("MedMNISTInit(small) = %s, want %s (MedMNIST's 28 px models.py has no init of its own)", got, InitPyTorch)
+	}
+	if got := MedMNISTInit(ImageNetStem); got != InitTorchvision {
+		t.Errorf("MedMNISTInit(imagenet) = %s, want %s (torchvision.models.resnet18)", got, InitTorchvision)
+	}
 	if err := m.InitConvs(InitPyTorch, 3); err != nil {
 		t.Fatal(err)
 	}

@@ -111,12 +111,8 @@ func New(cfg Config, seed uint64) (*Model, error) {
 }
 
 func (m *Model) newConvBN(conv, bn string, cin, cout, k, stride, pad int, rng *rand.Rand) *convBN {
-	// Kaiming normal, mode fan_out, ReLU gain: std = sqrt(2 / (Cout*K*K)).
-	std := math.Sqrt(2 / float64(cout*k*k))
 	w := make([]float32, cout*cin*k*k)
-	for i := range w {
-		w[i] = float32(rng.NormFloat64() * std)
-	}
+	drawConv(w, InitTorchvision, cin, cout, k, rng)
 	g, b := make([]float32, cout), make([]float32, cout)
 	for i := range g {
 		g[i] = 1
@@ -155,25 +151,31 @@ func MedMNISTInit(s Stem) string {
 // PCG seeded with seed (batch norm and the linear head keep their values).
 func (m *Model) InitConvs(scheme string, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 0x632be59bd9b4e019))
+	if scheme != InitTorchvision && scheme != InitPyTorch {
+		return fmt.Errorf("resnet: unknown initialisation %q, want %s or %s", scheme, InitTorchvision, InitPyTorch)
+	}
 	for _, c := range m.convs {
-		w := c.w.Raw()
-		switch scheme {
-		case InitTorchvision:
-			std := math.Sqrt(2 / float64(c.cout*c.k*c.k))
-			for i := range w {
-				w[i] = float32(rng.NormFloat64() * std)
-			}
-		case InitPyTorch:
-			bound := 1 / math.Sqrt(float64(c.cin*c.k*c.k))
-			for i := range w {
-				w[i] = float32((rng.Float64()*2 - 1) * bound)
-			}
-		default:
-			return fmt.Errorf("resnet: unknown initialisation %q, want %s or %s", scheme, InitTorchvision, InitPyTorch)
-		}
+		drawConv(c.w.Raw(), scheme, c.cin, c.cout, c.k, rng)
 	}
 	m.ParamsChanged()
 	return nil
+}
+
+// drawConv fills the weights of a cout x cin x k x k convolution with a
+// known scheme.
+func drawConv(w []float32, scheme string, cin, cout, k int, rng *rand.Rand) {
+	if scheme == InitPyTorch {
+		bound := 1 / math.Sqrt(float64(cin*k*k))
+		for i := range w {
+			w[i] = float32((rng.Float64()*2 - 1) * bound)
+		}
+		return
+	}
+	// Kaiming normal, mode fan_out, ReLU gain: std = sqrt(2 / (Cout*K*K)).
+	std := math.Sqrt(2 / float64(cout*k*k))
+	for i := range w {
+		w[i] = float32(rng.NormFloat64() * std)
+	}
 }
 
 // Config returns the model's configuration (a copy).

@@ -19,13 +19,14 @@ import (
 	"github.com/gradprint/gradprint/queries"
 	"github.com/gradprint/gradprint/warehouse"
 	"github.com/gradprint/gradprint/warehouse/fixture"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // fixtureWH is written once per test binary: two complete runs of two
 // datasets and one unfinished run that must never show up.
 type fixtureWH struct {
 	root string
-	r1   *warehouse.Rows // breastmnist run r1
+	r1   *fixture.Rows // breastmnist run r1
 }
 
 var (
@@ -280,32 +281,32 @@ func avgRanks(x []float64) []float64 {
 func TestCorrelationOnTinyFixture(t *testing.T) {
 	root := t.TempDir()
 	w, _ := warehouse.Open(root)
-	run0, err := w.BeginRun(warehouse.RunMeta{RunID: "tiny", Dataset: "d", Kind: "analyze"})
+	run0, err := w.BeginRun(rows.RunMeta{RunID: "tiny", Dataset: "d", Kind: "analyze"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, _ := run0.OpenChunk(0)
 	rmse := []float64{1, 2, 3, 4, 5, 6} // mean RMSE per point
 	delta := []float64{0.1, 0.3, 0.3, 0.5, 0.4, 0.6}
-	var sal []warehouse.Saliency
-	var met []warehouse.Metric
+	var sal []rows.Saliency
+	var met []rows.Metric
 	for p := 0; p < 6; p++ {
 		label, sev := int32(p/3), int32(p%3+1)
 		// Two images per point whose RMSE average to rmse[p].
 		for k, off := range []float64{-0.5, 0.5} {
-			sal = append(sal, warehouse.Saliency{Split: "test", ImageID: int32(p*2 + k), Label: label, Corruption: "contrast", Severity: sev,
+			sal = append(sal, rows.Saliency{Split: "test", ImageID: int32(p*2 + k), Label: label, Corruption: "contrast", Severity: sev,
 				Layer: "layer1.0.conv2", LayerAlias: "1_2", Method: "gradcampp", RMSE: float32(rmse[p] + off)})
 		}
-		met = append(met, warehouse.Metric{Split: "test", Corruption: "contrast", Severity: sev, ClassIndex: label, Metric: "auc", Value: 0.9 - delta[p], DeltaVsClean: delta[p]})
+		met = append(met, rows.Metric{Split: "test", Corruption: "contrast", Severity: sev, ClassIndex: label, Metric: "auc", Value: 0.9 - delta[p], DeltaVsClean: delta[p]})
 	}
-	if err := c.WriteSaliency(sal...); err != nil {
+	if err := rows.Write(c, sal...); err != nil {
 		t.Fatal(err)
 	}
-	c.WriteMetrics(met...)
+	rows.Write(c, met...)
 	if err := c.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	run0.Finish(warehouse.StatusComplete, nil)
+	run0.Finish(rows.StatusComplete, nil)
 	db, err := warehouse.OpenDB(context.Background(), root, warehouse.DBOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // parquet-go in docs/schema.md.
 func BenchmarkWriteSaliencyDuckDBAppender(b *testing.B) {
 	const perChunk = 240_000
-	rows := saliencyRows(perChunk)
+	rs := saliencyRows(perChunk)
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		b.Fatal(err)
@@ -46,7 +46,7 @@ func BenchmarkWriteSaliencyDuckDBAppender(b *testing.B) {
 			if err != nil {
 				return err
 			}
-			for _, r := range rows {
+			for _, r := range rs {
 				if err := app.AppendRow("bench", r.Split, r.ImageID, r.Label, r.LabelName, r.Corruption, r.Severity, r.Preset, r.Layer, r.LayerAlias,
 					r.LayerDepth, r.Method, r.TargetClass, r.TargetName, r.RMSE, r.RMSEFloat, r.PredClean, r.PredCleanName, r.PredPerturbed,
 					r.PredPerturbedName, r.PredChanged, r.CorrectClean, r.CorrectPerturbed, r.ConfidenceClean, r.ConfidencePerturbed); err != nil {

@@ -8,27 +8,28 @@ import (
 	"time"
 
 	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // saliencyRows builds n realistic rows: 25 variants x 8 layers x 3 methods
 // per image, strings shared as the analysis would share them.
-func saliencyRows(n int) []warehouse.Saliency {
+func saliencyRows(n int) []rows.Saliency {
 	layers := []string{"layer1.0.conv2", "layer1.1.conv2", "layer2.0.conv2", "layer2.1.conv2", "layer3.0.conv2", "layer3.1.conv2", "layer4.0.conv2", "layer4.1.conv2"}
 	aliases := []string{"1_2", "1_1", "2_2", "2_1", "3_2", "3_1", "4_2", "4_1"}
 	corr := []string{"gaussian_noise", "speckle_noise", "motion_blur", "contrast", "brightness"}
 	methods := []string{"gradcampp", "gradcam", "layercam"}
 	classes := []string{"akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"}
-	rows := make([]warehouse.Saliency, n)
+	rs := make([]rows.Saliency, n)
 	// Measurements are noisy floats, as real RMSE and confidences are;
 	// regular values would flatter compression.
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range rows {
+	for i := range rs {
 		img := i / 600
 		k := i % 600
 		l, m, v := k%8, (k/8)%3, k/24
 		label := img % 7
 		pred := (img * 7 / 5) % 7
-		rows[i] = warehouse.Saliency{
+		rs[i] = rows.Saliency{
 			Split: "test", ImageID: int32(img), Label: int32(label), LabelName: classes[label],
 			Corruption: corr[v/5], Severity: int32(v%5 + 1), Preset: "imagenet-c",
 			Layer: layers[l], LayerAlias: aliases[l], LayerDepth: int32(l), Method: methods[m],
@@ -39,7 +40,7 @@ func saliencyRows(n int) []warehouse.Saliency {
 			ConfidenceClean: 0.5 + float32(img%50)/100, ConfidencePerturbed: 0.3 + 0.7*rng.Float32(),
 		}
 	}
-	return rows
+	return rs
 }
 
 // BenchmarkWriteSaliency measures rows written per second into committed
@@ -48,12 +49,12 @@ func saliencyRows(n int) []warehouse.Saliency {
 // analysis does.
 func BenchmarkWriteSaliency(b *testing.B) {
 	const perChunk = 240_000
-	rows := saliencyRows(perChunk)
+	rs := saliencyRows(perChunk)
 	w, err := warehouse.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	run, err := w.BeginRun(warehouse.RunMeta{RunID: "bench", Dataset: "dermamnist"})
+	run, err := w.BeginRun(rows.RunMeta{RunID: "bench", Dataset: "dermamnist"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func BenchmarkWriteSaliency(b *testing.B) {
 			b.Fatal(err)
 		}
 		for j := 0; j < perChunk; j += 600 {
-			if err := c.WriteSaliency(rows[j : j+600]...); err != nil {
+			if err := rows.Write(c, rs[j:j+600]...); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -74,7 +75,7 @@ func BenchmarkWriteSaliency(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*perChunk)/time.Since(start).Seconds(), "rows/s")
-	b.ReportMetric(float64(dirBytes(b, w.PartitionDir("saliency", "dermamnist", "bench")))/float64(b.N*perChunk), "bytes/row")
+	b.ReportMetric(float64(dirBytes(b, w.PartitionDir("saliency", warehouse.RunRef{Dataset: "dermamnist", RunID: "bench"})))/float64(b.N*perChunk), "bytes/row")
 }
 
 func dirBytes(b *testing.B, dir string) int64 {
@@ -94,14 +95,14 @@ func dirBytes(b *testing.B, dir string) int64 {
 // BenchmarkWritePredictions covers the table with a list column.
 func BenchmarkWritePredictions(b *testing.B) {
 	const perChunk = 100_000
-	rows := make([]warehouse.Prediction, perChunk)
-	for i := range rows {
+	rs := make([]rows.Prediction, perChunk)
+	for i := range rs {
 		s := []float32{0.1, 0.2, 0.05, 0.05, 0.3, 0.25, 0.05}
-		rows[i] = warehouse.Prediction{Split: "test", ImageID: int32(i / 26), Label: int32(i % 7), LabelName: "nv", Corruption: "contrast",
+		rs[i] = rows.Prediction{Split: "test", ImageID: int32(i / 26), Label: int32(i % 7), LabelName: "nv", Corruption: "contrast",
 			Severity: int32(i % 6), Preset: "imagenet-c", Predicted: 4, PredictedName: "mel", Confidence: 0.3, Entropy: 1.6, Energy: 2.1, Scores: s, Selected: true}
 	}
 	w, _ := warehouse.Open(b.TempDir())
-	run, err := w.BeginRun(warehouse.RunMeta{RunID: "bench", Dataset: "dermamnist"})
+	run, err := w.BeginRun(rows.RunMeta{RunID: "bench", Dataset: "dermamnist"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func BenchmarkWritePredictions(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		c, _ := run.OpenChunk(i)
 		for j := 0; j < perChunk; j += 1000 {
-			if err := c.WritePredictions(rows[j : j+1000]...); err != nil {
+			if err := rows.Write(c, rs[j:j+1000]...); err != nil {
 				b.Fatal(err)
 			}
 		}

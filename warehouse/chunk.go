@@ -6,45 +6,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/gradprint/gradprint/internal/atomicfile"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
-// RowWriter takes rows of every table. Write methods set RunID on the rows
-// they are given (in place) to the run's id, so compute code need not know
-// it.
-type RowWriter interface {
-	WriteTraining(rows ...Training) error
-	WritePredictions(rows ...Prediction) error
-	WriteSaliency(rows ...Saliency) error
-	WriteMetrics(rows ...Metric) error
-	WriteMaps(rows ...Map) error
-	WriteFlags(rows ...Flag) error
-	WriteFailureMetrics(rows ...FailureMetric) error
-}
-
-// ChunkSink receives the rows of one chunk; nothing is visible to Done until
-// Commit returns nil. Abort discards the chunk.
-type ChunkSink interface {
-	RowWriter
-	Commit() error
-	Abort()
-}
-
-// Sink is what compute writes through: chunk by chunk, skipping chunks
-// already done. *Run implements it for Parquet, *MemSink in memory.
-type Sink interface {
-	Done(chunk int) (bool, error)
-	Chunk(chunk int) (ChunkSink, error)
-}
-
 var (
-	_ Sink = (*Run)(nil)
-	_ Sink = (*MemSink)(nil)
+	_ rows.Sink  = (*Run)(nil)
+	_ rows.Chunk = (*ChunkWriter)(nil)
 )
 
 // rowGroupRows bounds a row group: big enough for zstd and dictionaries to
@@ -62,11 +36,57 @@ func writerOptions(table string) []parquet.WriterOption {
 	}
 }
 
-// tableWriter streams one table's rows of one chunk into a temporary file.
-type tableWriter[T any] struct {
-	file *atomicfile.File
-	pw   *parquet.GenericWriter[T]
-	rows int64
+// part streams one table's rows of one chunk into a temporary file.
+type part interface {
+	write(rows any) error
+	// finish writes the footer; the file is then ready to commit.
+	finish() error
+	file() *atomicfile.File
+	count() int64
+}
+
+// typedPart is the part of a table whose rows are T: parquet-go's
+// GenericWriter maps T's fields straight onto column buffers.
+type typedPart[T any] struct {
+	f  *atomicfile.File
+	pw *parquet.GenericWriter[T]
+	n  int64
+}
+
+func openPart[T any](f *atomicfile.File, table string) part {
+	return &typedPart[T]{f: f, pw: parquet.NewGenericWriter[T](f, writerOptions(table)...)}
+}
+
+func (p *typedPart[T]) write(rs any) error {
+	r, ok := rs.([]T)
+	if !ok {
+		return fmt.Errorf("rows of type %T, want %T", rs, r)
+	}
+	if _, err := p.pw.Write(r); err != nil {
+		return err
+	}
+	p.n += int64(len(r))
+	return nil
+}
+
+func (p *typedPart[T]) finish() error          { return p.pw.Close() }
+func (p *typedPart[T]) file() *atomicfile.File { return p.f }
+func (p *typedPart[T]) count() int64           { return p.n }
+
+// partOpener is the one list that pairs each row type with its typed
+// writer: Go cannot make a GenericWriter[T] from a reflect.Type, so every
+// table written in chunks is named here once.
+func partOpener(t rows.Table) (func(*atomicfile.File, string) part, bool) {
+	open, ok := map[reflect.Type]func(*atomicfile.File, string) part{
+		reflect.TypeFor[rows.Training]():      openPart[rows.Training],
+		reflect.TypeFor[rows.Prediction]():    openPart[rows.Prediction],
+		reflect.TypeFor[rows.Saliency]():      openPart[rows.Saliency],
+		reflect.TypeFor[rows.Metric]():        openPart[rows.Metric],
+		reflect.TypeFor[rows.Map]():           openPart[rows.Map],
+		reflect.TypeFor[rows.Flag]():          openPart[rows.Flag],
+		reflect.TypeFor[rows.FailureMetric](): openPart[rows.FailureMetric],
+	}[t.Row]
+	return open, ok
 }
 
 // ChunkWriter writes one chunk of one run shard: one part file per table
@@ -78,21 +98,15 @@ type ChunkWriter struct {
 	done  bool
 	err   error // first write error; Commit refuses after one
 	start time.Time
-
-	training       tableWriter[Training]
-	predictions    tableWriter[Prediction]
-	saliency       tableWriter[Saliency]
-	metrics        tableWriter[Metric]
-	maps           tableWriter[Map]
-	flags          tableWriter[Flag]
-	failureMetrics tableWriter[FailureMetric]
+	parts map[string]part
+	order []string // tables in the order they received rows
 }
 
 // Chunk opens chunk idx of this shard for writing. Files left by an earlier,
 // interrupted attempt at the same chunk (complete part files without a
 // marker, or temporary files) are removed first, so the rewrite cannot
-// duplicate or mix rows. A committed chunk returns ErrChunkDone.
-func (r *Run) Chunk(idx int) (ChunkSink, error) { return r.OpenChunk(idx) }
+// duplicate or mix rows. A committed chunk returns rows.ErrChunkDone.
+func (r *Run) Chunk(idx int) (rows.Chunk, error) { return r.OpenChunk(idx) }
 
 // OpenChunk is Chunk returning the concrete type.
 func (r *Run) OpenChunk(idx int) (*ChunkWriter, error) {
@@ -104,140 +118,55 @@ func (r *Run) OpenChunk(idx int) (*ChunkWriter, error) {
 		return nil, err
 	}
 	if done {
-		return nil, fmt.Errorf("warehouse: run %s shard %d chunk %d: %w", r.meta.RunID, r.meta.ShardIndex, idx, ErrChunkDone)
+		return nil, fmt.Errorf("warehouse: run %s shard %d chunk %d: %w", r.meta.RunID, r.meta.ShardIndex, idx, rows.ErrChunkDone)
 	}
-	name := chunkFileName(int(r.meta.ShardIndex), idx)
-	for _, t := range Tables() {
-		if t.Name == TableRuns {
+	for _, t := range rows.Tables() {
+		if t.Name == rows.TableRuns {
 			continue
 		}
-		dir := r.w.PartitionDir(t.Name, r.meta.Dataset, r.meta.RunID)
-		stale, _ := filepath.Glob(filepath.Join(dir, "."+name+".*.tmp"))
-		stale = append(stale, filepath.Join(dir, name))
+		dest := r.w.chunkFile(t.Name, r.ref(), int(r.meta.ShardIndex), idx)
+		stale := append(atomicfile.Temporaries(dest), dest)
 		for _, p := range stale {
 			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("warehouse: remove stale %s: %w", p, err)
 			}
 		}
 	}
-	return &ChunkWriter{run: r, idx: idx, start: time.Now()}, nil
+	return &ChunkWriter{run: r, idx: idx, start: time.Now(), parts: map[string]part{}}, nil
 }
 
-func writeRows[T any](c *ChunkWriter, tw *tableWriter[T], table string, rows []T) error {
+// Append implements rows.Chunk: it streams rows into the chunk's part file
+// of table t, creating the file on the table's first rows.
+func (c *ChunkWriter) Append(t rows.Table, rs any) error {
 	if c.done {
-		return fmt.Errorf("warehouse: write %s to chunk %d: chunk already committed or aborted", table, c.idx)
+		return fmt.Errorf("warehouse: write %s to chunk %d: chunk already committed or aborted", t.Name, c.idx)
 	}
 	if c.err != nil {
 		return c.err
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if tw.pw == nil {
-		dest := filepath.Join(c.run.w.PartitionDir(table, c.run.meta.Dataset, c.run.meta.RunID), chunkFileName(int(c.run.meta.ShardIndex), c.idx))
-		f, err := atomicfile.Create(dest)
+	p, ok := c.parts[t.Name]
+	if !ok {
+		open, known := partOpener(t)
+		if !known {
+			return fmt.Errorf("warehouse: table %s is not written in chunks", t.Name)
+		}
+		f, err := atomicfile.Create(c.run.w.chunkFile(t.Name, c.run.ref(), int(c.run.meta.ShardIndex), c.idx))
 		if err != nil {
 			c.err = fmt.Errorf("warehouse: %w", err)
 			return c.err
 		}
-		tw.file = f
-		tw.pw = parquet.NewGenericWriter[T](f, writerOptions(table)...)
+		p = open(f, t.Name)
+		c.parts[t.Name] = p
+		c.order = append(c.order, t.Name)
 	}
-	if _, err := tw.pw.Write(rows); err != nil {
-		c.err = fmt.Errorf("warehouse: write %s rows to %s: %w", table, tw.file.Name(), err)
+	if err := rows.SetRunID(rs, c.run.meta.RunID); err != nil {
+		return fmt.Errorf("warehouse: %w", err)
+	}
+	if err := p.write(rs); err != nil {
+		c.err = fmt.Errorf("warehouse: write %s rows to %s: %w", t.Name, p.file().Name(), err)
 		return c.err
 	}
-	tw.rows += int64(len(rows))
 	return nil
-}
-
-// WriteTraining implements RowWriter.
-func (c *ChunkWriter) WriteTraining(rows ...Training) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.training, TableTraining, rows)
-}
-
-// WritePredictions implements RowWriter.
-func (c *ChunkWriter) WritePredictions(rows ...Prediction) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.predictions, TablePredictions, rows)
-}
-
-// WriteSaliency implements RowWriter.
-func (c *ChunkWriter) WriteSaliency(rows ...Saliency) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.saliency, TableSaliency, rows)
-}
-
-// WriteMetrics implements RowWriter.
-func (c *ChunkWriter) WriteMetrics(rows ...Metric) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.metrics, TableMetrics, rows)
-}
-
-// WriteMaps implements RowWriter.
-func (c *ChunkWriter) WriteMaps(rows ...Map) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.maps, TableMaps, rows)
-}
-
-// WriteFlags implements RowWriter.
-func (c *ChunkWriter) WriteFlags(rows ...Flag) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.flags, TableFlags, rows)
-}
-
-// WriteFailureMetrics implements RowWriter.
-func (c *ChunkWriter) WriteFailureMetrics(rows ...FailureMetric) error {
-	for i := range rows {
-		rows[i].RunID = c.run.meta.RunID
-	}
-	return writeRows(c, &c.failureMetrics, TableFailureMetrics, rows)
-}
-
-// closer finishes one table's file: footer, sync, rename.
-type closer struct {
-	table string
-	rows  int64
-	close func() error // writes the footer
-	file  *atomicfile.File
-}
-
-func closerOf[T any](table string, tw *tableWriter[T]) *closer {
-	if tw.pw == nil {
-		return nil
-	}
-	return &closer{table: table, rows: tw.rows, close: tw.pw.Close, file: tw.file}
-}
-
-func (c *ChunkWriter) closers() []*closer {
-	var out []*closer
-	for _, cl := range []*closer{
-		closerOf(TableTraining, &c.training),
-		closerOf(TablePredictions, &c.predictions),
-		closerOf(TableSaliency, &c.saliency),
-		closerOf(TableMetrics, &c.metrics),
-		closerOf(TableMaps, &c.maps),
-		closerOf(TableFlags, &c.flags),
-		closerOf(TableFailureMetrics, &c.failureMetrics),
-	} {
-		if cl != nil {
-			out = append(out, cl)
-		}
-	}
-	return out
 }
 
 // markerFile is the content of a .done file: what the chunk committed, so
@@ -263,24 +192,24 @@ func (c *ChunkWriter) Commit() error {
 		return fmt.Errorf("warehouse: commit chunk %d: earlier write failed: %w", c.idx, c.err)
 	}
 	c.done = true
-	cls := c.closers()
 	marker := markerFile{Run: c.run.meta.RunID, Shard: int(c.run.meta.ShardIndex), Chunk: c.idx, Rows: map[string]int64{}}
 	dirs := map[string]bool{}
-	for i, cl := range cls {
-		err := cl.close()
+	for i, table := range c.order {
+		p := c.parts[table]
+		err := p.finish()
 		if err == nil {
-			err = cl.file.Commit()
+			err = p.file().Commit()
 		} else {
-			err = fmt.Errorf("warehouse: finish %s: %w", cl.file.Name(), err)
+			err = fmt.Errorf("warehouse: finish %s: %w", p.file().Name(), err)
 		}
 		if err != nil {
-			for _, rest := range cls[i:] {
-				rest.file.Abort()
+			for _, rest := range c.order[i:] {
+				c.parts[rest].file().Abort()
 			}
 			return fmt.Errorf("warehouse: commit chunk %d of run %s: %w", c.idx, c.run.meta.RunID, err)
 		}
-		marker.Rows[cl.table] = cl.rows
-		dirs[filepath.Dir(cl.file.Name())] = true
+		marker.Rows[table] = p.count()
+		dirs[filepath.Dir(p.file().Name())] = true
 	}
 	// The renames must be durable before the marker claims the chunk.
 	for d := range dirs {
@@ -294,7 +223,7 @@ func (c *ChunkWriter) Commit() error {
 	if err != nil {
 		return fmt.Errorf("warehouse: marker of chunk %d: %w", c.idx, err)
 	}
-	path := c.run.w.chunkMarker(c.run.meta.Dataset, c.run.meta.RunID, int(c.run.meta.ShardIndex), c.idx)
+	path := c.run.w.markerFile(c.run.ref(), int(c.run.meta.ShardIndex), c.idx)
 	if err := atomicfile.WriteFile(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("warehouse: commit chunk %d: %w", c.idx, err)
 	}
@@ -316,16 +245,16 @@ func (c *ChunkWriter) Abort() {
 		return
 	}
 	c.done = true
-	for _, cl := range c.closers() {
-		cl.file.Abort()
+	for _, table := range c.order {
+		c.parts[table].file().Abort()
 	}
 }
 
 // Rows reports how many rows of each table the chunk has received.
 func (c *ChunkWriter) Rows() map[string]int64 {
 	out := map[string]int64{}
-	for _, cl := range c.closers() {
-		out[cl.table] = cl.rows
+	for table, p := range c.parts {
+		out[table] = p.count()
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"fmt"
+	"github.com/gradprint/gradprint/warehouse/rows"
 	"strings"
 )
 
@@ -114,10 +115,10 @@ path.
 func SchemaDoc() string {
 	var b strings.Builder
 	b.WriteString(docIntro)
-	for _, t := range Tables() {
+	for _, t := range rows.Tables() {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\nOne row per %s. Files: `%s/dataset=<flag>/run=<run_id>/part-*.parquet`.\n\n", t.Name, t.Description, t.Grain, t.Name)
 		b.WriteString("| column | type | unit | range | meaning |\n|---|---|---|---|---|\n")
-		for _, c := range t.Columns() {
+		for _, c := range Columns(t) {
 			typ := c.DuckDB
 			if c.Nullable {
 				typ += " (nullable)"

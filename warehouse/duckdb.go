@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	// Registers the "duckdb" database/sql driver.
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // DBOptions tune OpenDB.
@@ -24,9 +25,6 @@ type DBOptions struct {
 	// per core).
 	Threads int
 }
-
-// RunRef names one run.
-type RunRef struct{ Dataset, RunID string }
 
 // DB is an in-memory DuckDB database with one view per table over the
 // warehouse's Parquet files, plus all_runs: every runs row whatever its
@@ -59,28 +57,6 @@ func OpenDB(ctx context.Context, root string, opts DBOptions) (*DB, error) {
 	return db, nil
 }
 
-// partFiles lists the committed part files of table under root. Temporary
-// files start with "." and do not match.
-func partFiles(root, table string) ([]string, error) {
-	pattern := filepath.Join(root, table, "dataset=*", "run=*", "part-*.parquet")
-	m, err := filepath.Glob(pattern)
-	if err != nil {
-		return nil, fmt.Errorf("warehouse: list %s: %w", pattern, err)
-	}
-	sort.Strings(m)
-	return m, nil
-}
-
-// refOf parses dataset and run from a part file's path.
-func refOf(path string) RunRef {
-	runDir := filepath.Dir(path)
-	dsDir := filepath.Dir(runDir)
-	return RunRef{
-		Dataset: strings.TrimPrefix(filepath.Base(dsDir), "dataset="),
-		RunID:   strings.TrimPrefix(filepath.Base(runDir), "run="),
-	}
-}
-
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -99,9 +75,9 @@ func readParquetSQL(files []string) string {
 
 // emptySQL is a query with the table's columns and no rows, for tables that
 // have no files yet, so that queries over them still bind.
-func emptySQL(t Table) string {
+func emptySQL(t rows.Table) string {
 	var cols []string
-	for _, c := range t.Columns() {
+	for _, c := range Columns(t) {
 		cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.DuckDB, sqlIdent(c.Name)))
 	}
 	return "SELECT " + strings.Join(cols, ", ") + " WHERE false"
@@ -113,21 +89,23 @@ func (db *DB) init(ctx context.Context, opts DBOptions) error {
 			return fmt.Errorf("warehouse: set threads: %w", err)
 		}
 	}
-	runsTable, _ := TableByName(TableRuns)
-	runFiles, err := partFiles(db.Root, TableRuns)
+	cat := NewCatalog(db.Root)
+	runsTable, _ := rows.TableByName(rows.TableRuns)
+	runParts, err := cat.partFiles(rows.TableRuns, "")
 	if err != nil {
 		return err
 	}
+	runFiles := paths(runParts)
 	allRuns := emptySQL(runsTable)
 	if len(runFiles) > 0 {
 		allRuns = readParquetSQL(runFiles)
 	}
 	if _, err := db.ExecContext(ctx, "CREATE VIEW all_runs AS "+allRuns); err != nil {
-		return fmt.Errorf("warehouse: view all_runs over %s: %w", filepath.Join(db.Root, TableRuns), explainFiles(runFiles, err))
+		return fmt.Errorf("warehouse: view all_runs over %s: %w", filepath.Join(db.Root, rows.TableRuns), explainFiles(runFiles, err))
 	}
 	// A run is complete when every one of its shards has a row and every
 	// row says complete.
-	rows, err := db.QueryContext(ctx, `
+	status, err := db.QueryContext(ctx, `
 		SELECT dataset, run_id,
 		       bool_and(status = 'complete') AND count(DISTINCT shard_index) = max(shard_count) AS complete
 		FROM all_runs GROUP BY dataset, run_id ORDER BY dataset, run_id`)
@@ -135,11 +113,11 @@ func (db *DB) init(ctx context.Context, opts DBOptions) error {
 		return fmt.Errorf("warehouse: read run statuses under %s: %w", db.Root, err)
 	}
 	complete := map[RunRef]bool{}
-	for rows.Next() {
+	for status.Next() {
 		var ref RunRef
 		var ok bool
-		if err := rows.Scan(&ref.Dataset, &ref.RunID, &ok); err != nil {
-			rows.Close()
+		if err := status.Scan(&ref.Dataset, &ref.RunID, &ok); err != nil {
+			status.Close()
 			return fmt.Errorf("warehouse: read run statuses: %w", err)
 		}
 		complete[ref] = ok
@@ -149,25 +127,22 @@ func (db *DB) init(ctx context.Context, opts DBOptions) error {
 			db.Hidden = append(db.Hidden, ref)
 		}
 	}
-	if err := rows.Close(); err != nil {
+	if err := status.Close(); err != nil {
 		return fmt.Errorf("warehouse: read run statuses: %w", err)
 	}
-	if err := rows.Err(); err != nil {
+	if err := status.Err(); err != nil {
 		return fmt.Errorf("warehouse: read run statuses: %w", err)
 	}
-	for _, t := range Tables() {
-		files, err := partFiles(db.Root, t.Name)
+	for _, t := range rows.Tables() {
+		parts, err := cat.partFiles(t.Name, "")
 		if err != nil {
 			return err
 		}
-		if !opts.IncludeIncomplete {
-			kept := files[:0]
-			for _, f := range files {
-				if complete[refOf(f)] {
-					kept = append(kept, f)
-				}
+		var files []string
+		for _, f := range parts {
+			if opts.IncludeIncomplete || complete[f.Ref] {
+				files = append(files, f.Path)
 			}
-			files = kept
 		}
 		if opts.Verify {
 			if err := verifyFiles(files, true); err != nil {
@@ -196,4 +171,12 @@ func explainFiles(files []string, err error) error {
 		return fmt.Errorf("%w\n%w", bad, err)
 	}
 	return err
+}
+
+func paths(parts []PartFile) []string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = p.Path
+	}
+	return out
 }

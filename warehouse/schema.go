@@ -6,231 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
-// Row types below are the single definition of every table. Each field
-// carries:
-//   - a `parquet` tag (column name and encoding, read by parquet-go),
-//   - a `doc` tag (meaning), `unit` and `range` tags, from which
-//     docs/schema.md and `gradprint schema` are generated.
-//
-// Columns use the narrowest type that analysts will not trip over: int32 for
-// small integers (DuckDB INTEGER, pandas int32), float32 for per-image
-// measurements, float64 for aggregates. Strings are dictionary-encoded since
-// nearly all of them repeat (split, corruption, layer, method, class names).
-// The partition keys dataset and run are not stored inside the files: they
-// are in the path (dataset=<flag>/run=<run_id>), and readers with Hive
-// partitioning (DuckDB, pyarrow, polars) add them back as columns. run_id is
-// kept in the files so that one file read on its own still says where it
-// came from.
-
-// RunMeta is one row of the runs table: one per run and shard, rewritten
-// atomically whenever the run's status changes.
-type RunMeta struct {
-	RunID            string     `parquet:"run_id,dict" doc:"run identifier; also the run=<run_id> partition key" range:"[A-Za-z0-9._-]+"`
-	Dataset          string     `parquet:"-" doc:"dataset flag; stored in the dataset=<flag> partition key, not in the file" range:"e.g. breastmnist, synthetic"`
-	Kind             string     `parquet:"kind,dict" doc:"what the run did" range:"train, analyze, flag, eval, ..."`
-	Status           string     `parquet:"status,dict" doc:"state of this shard of the run; a run is complete when all its shards are" range:"running, complete, failed"`
-	StartedAt        time.Time  `parquet:"started_at,timestamp(microsecond)" doc:"when this shard of the run first started" unit:"UTC timestamp"`
-	UpdatedAt        time.Time  `parquet:"updated_at,timestamp(microsecond)" doc:"when this row was last rewritten (start, each committed chunk, resume, update, finish): a stale value on a running shard means its writer died" unit:"UTC timestamp"`
-	FinishedAt       *time.Time `parquet:"finished_at,optional,timestamp(microsecond)" doc:"when the shard finished; NULL while running" unit:"UTC timestamp"`
-	Seed             uint64     `parquet:"seed" doc:"run seed from which every random draw derives" range:"0..2^64-1"`
-	ConfigJSON       string     `parquet:"config_json" doc:"full configuration of the run (flags or study file) as JSON" unit:"JSON text"`
-	GradprintVersion string     `parquet:"gradprint_version,dict" doc:"gradprint version (module version or VCS revision)"`
-	GoVersion        string     `parquet:"go_version,dict" doc:"Go toolchain that built gradprint" range:"e.g. go1.26.0"`
-	ModelSHA256      string     `parquet:"model_sha256,dict" doc:"SHA-256 of the model weights file used or produced; empty if none" unit:"64 hex digits"`
-	ParentRunID      string     `parquet:"parent_run_id,dict" doc:"run this one builds on (e.g. the train run whose model analyze used); empty if none"`
-	TimingsJSON      string     `parquet:"timings_json" doc:"wall time per step of the run as JSON" unit:"JSON object of seconds"`
-	ShardIndex       int32      `parquet:"shard_index" doc:"which shard of the run this row describes" range:"0..shard_count-1"`
-	ShardCount       int32      `parquet:"shard_count" doc:"number of shards the run was split into" range:">= 1"`
-	ChunksDone       int32      `parquet:"chunks_done" doc:"chunks of this shard committed when the row was written" range:">= 0"`
-	Host             string     `parquet:"host,dict" doc:"host name of the machine that ran the shard"`
-	Error            string     `parquet:"error" doc:"error message when status is failed; empty otherwise"`
-}
-
-// Training is one epoch of a training run.
-type Training struct {
-	RunID      string  `parquet:"run_id,dict" doc:"run identifier"`
-	Epoch      int32   `parquet:"epoch" doc:"epoch number, first epoch is 1" range:">= 1"`
-	LR         float64 `parquet:"lr" doc:"learning rate used during the epoch" range:"> 0"`
-	TrainLoss  float64 `parquet:"train_loss" doc:"mean cross-entropy over the training batches of the epoch" unit:"nats" range:">= 0"`
-	ValLoss    float64 `parquet:"val_loss" doc:"mean cross-entropy on the validation split after the epoch" unit:"nats" range:">= 0"`
-	ValAUC     float64 `parquet:"val_auc" doc:"validation AUC (binary: ROC AUC of p(class 1); multi-class: mean one-vs-rest AUC)" range:"0..1"`
-	ValAcc     float64 `parquet:"val_acc" doc:"validation accuracy" unit:"fraction" range:"0..1"`
-	ImagesPerS float64 `parquet:"images_per_s" doc:"training throughput during the epoch" unit:"images/s" range:"> 0"`
-	Seconds    float64 `parquet:"seconds" doc:"wall time of the epoch including validation" unit:"s" range:"> 0"`
-	IsBest     bool    `parquet:"is_best" doc:"true for the epoch whose model was kept (best validation AUC so far at the end of training)"`
-}
-
-// Prediction is one image x variant (clean or one corruption at one severity).
-type Prediction struct {
-	RunID         string    `parquet:"run_id,dict" doc:"run identifier"`
-	Split         string    `parquet:"split,dict" doc:"dataset split the image comes from" range:"train, val, test"`
-	ImageID       int32     `parquet:"image_id" doc:"index of the image within its split (row of the npz array)" range:">= 0"`
-	Label         int32     `parquet:"label" doc:"true class index" range:"0..classes-1"`
-	LabelName     string    `parquet:"label_name,dict" doc:"true class name"`
-	Corruption    string    `parquet:"corruption,dict" doc:"corruption applied; clean for the unmodified image" range:"clean, gaussian_noise, speckle_noise, motion_blur, contrast, brightness, ..."`
-	Severity      int32     `parquet:"severity" doc:"corruption severity; 0 for clean" range:"0..5"`
-	Preset        string    `parquet:"preset,dict" doc:"name of the corruption constant set" range:"e.g. imagenet-c, cifar-c, medmnist-c"`
-	Predicted     int32     `parquet:"predicted" doc:"predicted class index (argmax of the scores)" range:"0..classes-1"`
-	PredictedName string    `parquet:"predicted_name,dict" doc:"predicted class name"`
-	Correct       bool      `parquet:"correct" doc:"predicted = label"`
-	Confidence    float32   `parquet:"confidence,split" doc:"maximum softmax probability (MSP)" unit:"probability" range:"1/classes..1"`
-	Entropy       float32   `parquet:"entropy,split" doc:"entropy of the softmax distribution" unit:"nats" range:"0..ln(classes)"`
-	Energy        float32   `parquet:"energy,split" doc:"logsumexp of the logits (higher = more confident)" unit:"logit units"`
-	Scores        []float32 `parquet:"scores,list" doc:"softmax probability per class, index = class" unit:"probability" range:"each 0..1, sum 1"`
-	Selected      bool      `parquet:"selected" doc:"image was chosen for saliency analysis (per-class sampling and selection rule)"`
-}
-
-// Saliency is one image x variant x layer x method: how much the saliency map
-// of the variant differs from the clean image's map.
-type Saliency struct {
-	RunID               string  `parquet:"run_id,dict" doc:"run identifier"`
-	Split               string  `parquet:"split,dict" doc:"dataset split" range:"train, val, test"`
-	ImageID             int32   `parquet:"image_id" doc:"index of the image within its split" range:">= 0"`
-	Label               int32   `parquet:"label" doc:"true class index" range:"0..classes-1"`
-	LabelName           string  `parquet:"label_name,dict" doc:"true class name"`
-	Corruption          string  `parquet:"corruption,dict" doc:"corruption of the perturbed variant" range:"gaussian_noise, speckle_noise, motion_blur, contrast, brightness, ..."`
-	Severity            int32   `parquet:"severity" doc:"corruption severity" range:"1..5"`
-	Preset              string  `parquet:"preset,dict" doc:"name of the corruption constant set"`
-	Layer               string  `parquet:"layer,dict" doc:"layer in depth-order naming (output of conv2, before bn2)" range:"layer1.0.conv2 .. layer4.1.conv2"`
-	LayerAlias          string  `parquet:"layer_alias,dict" doc:"the thesis's label of the layer (_1 = last block of the stage, _2 = first)" range:"1_1 .. 4_2"`
-	LayerDepth          int32   `parquet:"layer_depth" doc:"position of the layer in depth order: layer1.0.conv2 = 0, layer1.1.conv2 = 1, ..., layer4.1.conv2 = 7" range:"0..7"`
-	Method              string  `parquet:"method,dict" doc:"saliency method" range:"gradcampp, gradcam, layercam"`
-	TargetClass         int32   `parquet:"target_class" doc:"class whose score was differentiated for both maps (default: argmax on the clean image)" range:"0..classes-1"`
-	TargetName          string  `parquet:"target_name,dict" doc:"name of target_class"`
-	RMSE                float32 `parquet:"rmse,split" doc:"RMSE between the clean and perturbed maps, each min-max scaled to uint8 at the layer's native resolution (the thesis's measure)" unit:"uint8 grey levels" range:"0..255"`
-	RMSEFloat           float32 `parquet:"rmse_float,split" doc:"RMSE between the clean and perturbed maps, each min-max normalised to 0..1 in float32 (no rounding)" unit:"normalised map units" range:"0..1"`
-	PredClean           int32   `parquet:"pred_clean" doc:"predicted class on the clean image" range:"0..classes-1"`
-	PredCleanName       string  `parquet:"pred_clean_name,dict" doc:"name of pred_clean"`
-	PredPerturbed       int32   `parquet:"pred_perturbed" doc:"predicted class on the perturbed image" range:"0..classes-1"`
-	PredPerturbedName   string  `parquet:"pred_perturbed_name,dict" doc:"name of pred_perturbed"`
-	PredChanged         bool    `parquet:"pred_changed" doc:"pred_perturbed != pred_clean (a prediction flip)"`
-	CorrectClean        bool    `parquet:"correct_clean" doc:"pred_clean = label"`
-	CorrectPerturbed    bool    `parquet:"correct_perturbed" doc:"pred_perturbed = label"`
-	ConfidenceClean     float32 `parquet:"confidence_clean,split" doc:"maximum softmax probability on the clean image" unit:"probability" range:"1/classes..1"`
-	ConfidencePerturbed float32 `parquet:"confidence_perturbed,split" doc:"maximum softmax probability on the perturbed image" unit:"probability" range:"1/classes..1"`
-}
-
-// Metric is one classification metric of one variant, over all classes or
-// one class.
-type Metric struct {
-	RunID        string  `parquet:"run_id,dict" doc:"run identifier"`
-	Split        string  `parquet:"split,dict" doc:"dataset split the metric was computed on" range:"train, val, test"`
-	Corruption   string  `parquet:"corruption,dict" doc:"variant; clean for the unmodified split"`
-	Severity     int32   `parquet:"severity" doc:"corruption severity; 0 for clean" range:"0..5"`
-	Preset       string  `parquet:"preset,dict" doc:"name of the corruption constant set"`
-	ClassIndex   int32   `parquet:"class_index" doc:"class the metric is restricted to (one-vs-rest), or -1 for all classes" range:"-1..classes-1"`
-	ClassName    string  `parquet:"class_name,dict" doc:"name of class_index; all when class_index = -1"`
-	Metric       string  `parquet:"metric,dict" doc:"which metric: auc (binary ROC AUC of p(class 1), multi-class mean one-vs-rest; per class: one-vs-rest AUC of p(class)), acc, balanced_acc (per class: recall)" range:"auc, acc, balanced_acc"`
-	Value        float64 `parquet:"value" doc:"metric value" unit:"fraction" range:"0..1"`
-	DeltaVsClean float64 `parquet:"delta_vs_clean" doc:"value on clean minus value on this variant (positive = worse under corruption; 0 for clean)" unit:"fraction" range:"-1..1"`
-	N            int32   `parquet:"n" doc:"number of images the metric was computed on" range:">= 0"`
-}
-
-// Map is a stored saliency map with its input image, for the first K selected
-// images per class, so that reports draw saliency grids without a model.
-type Map struct {
-	RunID         string    `parquet:"run_id,dict" doc:"run identifier"`
-	Split         string    `parquet:"split,dict" doc:"dataset split" range:"train, val, test"`
-	ImageID       int32     `parquet:"image_id" doc:"index of the image within its split" range:">= 0"`
-	Label         int32     `parquet:"label" doc:"true class index" range:"0..classes-1"`
-	LabelName     string    `parquet:"label_name,dict" doc:"true class name"`
-	Corruption    string    `parquet:"corruption,dict" doc:"variant; clean for the unmodified image"`
-	Severity      int32     `parquet:"severity" doc:"corruption severity; 0 for clean" range:"0..5"`
-	Layer         string    `parquet:"layer,dict" doc:"layer in depth-order naming" range:"layer1.0.conv2 .. layer4.1.conv2"`
-	LayerAlias    string    `parquet:"layer_alias,dict" doc:"the thesis's label of the layer" range:"1_1 .. 4_2"`
-	LayerDepth    int32     `parquet:"layer_depth" doc:"position of the layer in depth order" range:"0..7"`
-	Method        string    `parquet:"method,dict" doc:"saliency method" range:"gradcampp, gradcam, layercam"`
-	TargetClass   int32     `parquet:"target_class" doc:"class whose score was differentiated" range:"0..classes-1"`
-	Height        int32     `parquet:"height" doc:"map and image height (input resolution)" unit:"pixels" range:">= 1"`
-	Width         int32     `parquet:"width" doc:"map and image width (input resolution)" unit:"pixels" range:">= 1"`
-	Channels      int32     `parquet:"channels" doc:"channels of image" range:"1 or 3"`
-	SaliencyMap   []float32 `parquet:"map,list" doc:"saliency map upsampled to the input resolution, row-major height x width, min-max normalised" unit:"normalised saliency" range:"each 0..1"`
-	Image         []byte    `parquet:"image" doc:"input pixels of this variant, uint8 row-major height x width x channels (HWC)" unit:"uint8 grey levels"`
-	Predicted     int32     `parquet:"predicted" doc:"predicted class on this variant" range:"0..classes-1"`
-	PredictedName string    `parquet:"predicted_name,dict" doc:"name of predicted"`
-	Confidence    float32   `parquet:"confidence" doc:"maximum softmax probability on this variant" unit:"probability" range:"1/classes..1"`
-}
-
-// Flag is one image x failure score: the score, and whether the image was
-// flagged as a likely wrong prediction.
-type Flag struct {
-	RunID     string  `parquet:"run_id,dict" doc:"run identifier"`
-	Split     string  `parquet:"split,dict" doc:"dataset split (or input for new images)" range:"val, test, input"`
-	ImageID   int32   `parquet:"image_id" doc:"index of the image within its split or input" range:">= 0"`
-	Source    string  `parquet:"source,dict" doc:"file the image came from for new images; empty for dataset splits"`
-	ScoreName string  `parquet:"score_name,dict" doc:"failure score: confidence baselines or the fitted detector" range:"msp, entropy, energy, flips, detector, detector_msp, ..."`
-	Score     float64 `parquet:"score" doc:"confidence score, oriented so that higher means more likely correct" unit:"score units"`
-	Predicted int32   `parquet:"predicted" doc:"predicted class on the clean image" range:"0..classes-1"`
-	Label     int32   `parquet:"label" doc:"true class index; -1 when unknown (new images)" range:"-1..classes-1"`
-	Correct   bool    `parquet:"correct" doc:"predicted = label (false when label unknown)"`
-	Threshold float64 `parquet:"threshold" doc:"score threshold below which an image is flagged" unit:"score units"`
-	Flagged   bool    `parquet:"flagged" doc:"score < threshold: the prediction is flagged as likely wrong"`
-}
-
-// FailureMetric is one failure-detection metric of one score, with a
-// bootstrap confidence interval.
-type FailureMetric struct {
-	RunID     string  `parquet:"run_id,dict" doc:"run identifier"`
-	Split     string  `parquet:"split,dict" doc:"split the metric was evaluated on" range:"test, val"`
-	ScoreName string  `parquet:"score_name,dict" doc:"failure score evaluated" range:"msp, entropy, energy, flips, detector, detector_msp, ..."`
-	Metric    string  `parquet:"metric,dict" doc:"auroc_f (higher is better), aurc, eaurc, augrc, fpr95 (lower is better); FD-Shifts conventions" range:"auroc_f, aurc, eaurc, augrc, fpr95"`
-	Value     float64 `parquet:"value" doc:"metric on the full split" unit:"fraction (aurc, eaurc, augrc not x1000)" range:"0..1"`
-	CILo      float64 `parquet:"ci_lo" doc:"lower end of the bootstrap 95% interval" unit:"as value" range:"0..1"`
-	CIHi      float64 `parquet:"ci_hi" doc:"upper end of the bootstrap 95% interval" unit:"as value" range:"0..1"`
-	N         int32   `parquet:"n" doc:"number of images evaluated" range:">= 1"`
-	NBoot     int32   `parquet:"n_boot" doc:"number of bootstrap resamples behind the interval" range:">= 0"`
-}
-
-// Table describes one warehouse table.
-type Table struct {
-	Name        string
-	Description string
-	Grain       string // what one row is
-	Row         reflect.Type
-}
-
-// Schema returns the parquet schema of the table's files.
-func (t Table) Schema() *parquet.Schema { return parquet.SchemaOf(reflect.New(t.Row).Interface()) }
-
-// Table names.
-const (
-	TableRuns           = "runs"
-	TableTraining       = "training"
-	TablePredictions    = "predictions"
-	TableSaliency       = "saliency"
-	TableMetrics        = "metrics"
-	TableMaps           = "maps"
-	TableFlags          = "flags"
-	TableFailureMetrics = "failure_metrics"
-)
-
-// Tables lists every table in documentation order. It returns a new slice on
-// each call so callers cannot change the package's idea of the schema.
-func Tables() []Table {
-	return []Table{
-		{TableRuns, "One row per run and shard: what ran, with which configuration, seed, versions and model, and its status. The row is rewritten atomically (same file name) on start, after every committed chunk, on resume and on finish.", "run x shard", reflect.TypeFor[RunMeta]()},
-		{TableTraining, "Per-epoch training history of train runs.", "run x epoch", reflect.TypeFor[Training]()},
-		{TablePredictions, "Model outputs for every analysed image and variant (clean plus each corruption x severity).", "run x split x image x variant", reflect.TypeFor[Prediction]()},
-		{TableSaliency, "Saliency change between the clean and a perturbed variant of one image, per layer and saliency method.", "run x split x image x variant x layer x method", reflect.TypeFor[Saliency]()},
-		{TableMetrics, "AUC, accuracy and balanced accuracy per variant, over all classes and per class, with the drop relative to clean.", "run x split x variant x class x metric", reflect.TypeFor[Metric]()},
-		{TableMaps, "Saliency maps and input pixels of the first K selected images per class, for the report's saliency grid.", "run x split x image x variant x layer x method", reflect.TypeFor[Map]()},
-		{TableFlags, "Failure scores per image and whether each image was flagged as a likely wrong prediction.", "run x split x image x score", reflect.TypeFor[Flag]()},
-		{TableFailureMetrics, "Failure-detection metrics (FD-Shifts conventions) per score, with bootstrap 95% intervals.", "run x split x score x metric", reflect.TypeFor[FailureMetric]()},
-	}
-}
-
-// TableByName returns the table called name.
-func TableByName(name string) (Table, bool) {
-	for _, t := range Tables() {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return Table{}, false
-}
+// The tables themselves are defined once, as the row types of package
+// rows. This file derives what readers of the files see: each column's
+// DuckDB type, and the Hive partition key that the path adds.
 
 // Column is one column of a table as readers see it.
 type Column struct {
@@ -247,7 +28,7 @@ type Column struct {
 // Columns lists the table's columns in file order, followed by the Hive
 // partition keys that DuckDB views add (dataset, and for runs none extra:
 // run is the same value as run_id and is dropped from the views).
-func (t Table) Columns() []Column {
+func Columns(t rows.Table) []Column {
 	var cols []Column
 	for i := 0; i < t.Row.NumField(); i++ {
 		f := t.Row.Field(i)
@@ -297,5 +78,5 @@ func duckType(t reflect.Type) string {
 		}
 		return duckType(t.Elem()) + "[]"
 	}
-	panic(fmt.Sprintf("warehouse: no DuckDB type for Go type %v", t)) // programming error in the schema above
+	panic(fmt.Sprintf("warehouse: no DuckDB type for Go type %v", t)) // programming error in the row types
 }

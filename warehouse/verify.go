@@ -3,6 +3,7 @@ package warehouse
 import (
 	"errors"
 	"fmt"
+	"github.com/gradprint/gradprint/warehouse/rows"
 	"io"
 	"os"
 
@@ -92,7 +93,7 @@ func (db *DB) Explain(err error) error {
 		return err
 	}
 	var all []string
-	for _, t := range Tables() {
+	for _, t := range rows.Tables() {
 		all = append(all, db.files[t.Name]...)
 	}
 	if bad := verifyFiles(all, true); bad != nil {

@@ -1,5 +1,8 @@
 // Package warehouse stores gradprint's results as Hive-partitioned Parquet
-// and opens them in DuckDB.
+// and opens them in DuckDB. It implements the rows.Sink that compute
+// writes through (one generic writer for every table's row type), keeps the
+// run manifest, and owns the layout and the read side (Catalog, in
+// catalog.go, the one file that knows the paths).
 //
 // Layout, for every table:
 //
@@ -32,25 +35,17 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/gradprint/gradprint/internal/atomicfile"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
-
-// Run statuses.
-const (
-	StatusRunning  = "running"
-	StatusComplete = "complete"
-	StatusFailed   = "failed"
-)
-
-// ErrChunkDone is returned when a committed chunk is opened for writing again.
-var ErrChunkDone = errors.New("chunk already committed")
 
 // validName guards path components: run ids and dataset flags become
 // directory names, and DuckDB parses them back from the path.
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-// Warehouse is a directory of tables.
+// Warehouse is a directory of tables: the write side (runs and their
+// chunks) over the Catalog that owns the layout and the read side.
 type Warehouse struct {
-	root string
+	*Catalog
 }
 
 // Open returns the warehouse rooted at root, creating the directory if
@@ -62,29 +57,7 @@ func Open(root string) (*Warehouse, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse: create %s: %w", root, err)
 	}
-	return &Warehouse{root: root}, nil
-}
-
-// Root is the warehouse directory.
-func (w *Warehouse) Root() string { return w.root }
-
-// PartitionDir is the directory of one run's files of one table.
-func (w *Warehouse) PartitionDir(table, dataset, runID string) string {
-	return filepath.Join(w.root, table, "dataset="+dataset, "run="+runID)
-}
-
-func (w *Warehouse) chunkMarker(dataset, runID string, shard, chunk int) string {
-	return filepath.Join(w.PartitionDir(TableRuns, dataset, runID), "_chunks", fmt.Sprintf("%05d-%06d.done", shard, chunk))
-}
-
-func (w *Warehouse) lockPath(dataset, runID string, shard int) string {
-	return filepath.Join(w.PartitionDir(TableRuns, dataset, runID), "_chunks", fmt.Sprintf("%05d.lock", shard))
-}
-
-func runFileName(shard int) string { return fmt.Sprintf("part-%05d.parquet", shard) }
-
-func chunkFileName(shard, chunk int) string {
-	return fmt.Sprintf("part-%05d-%06d.parquet", shard, chunk)
+	return &Warehouse{Catalog: NewCatalog(root)}, nil
 }
 
 // Run is one shard of a run being written. Chunks may be written from
@@ -93,7 +66,7 @@ type Run struct {
 	w  *Warehouse
 	mu sync.Mutex // guards meta and the runs file
 	// meta is the current runs row of this shard.
-	meta RunMeta
+	meta rows.RunMeta
 	// chunksDone counts chunks committed, including those found on resume.
 	chunksDone int
 	// lock is held from Begin/Resume until Finish or Close.
@@ -116,7 +89,7 @@ func BuildInfo() (gradprintVersion, goVersion string) {
 	return gradprintVersion, runtime.Version()
 }
 
-func (w *Warehouse) checkMeta(m *RunMeta) error {
+func (w *Warehouse) checkMeta(m *rows.RunMeta) error {
 	if !validName.MatchString(m.RunID) {
 		return fmt.Errorf("warehouse: run id %q: want letters, digits, '.', '_' or '-'", m.RunID)
 	}
@@ -135,11 +108,11 @@ func (w *Warehouse) checkMeta(m *RunMeta) error {
 // BeginRun starts a new run shard and writes its runs row with status
 // running. It fails if the shard's row already exists; use ResumeRun or
 // BeginOrResume for reruns.
-func (w *Warehouse) BeginRun(meta RunMeta) (*Run, error) {
+func (w *Warehouse) BeginRun(meta rows.RunMeta) (*Run, error) {
 	if err := w.checkMeta(&meta); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(w.PartitionDir(TableRuns, meta.Dataset, meta.RunID), runFileName(int(meta.ShardIndex)))
+	path := w.runFile(metaRef(meta), int(meta.ShardIndex))
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("warehouse: run %s shard %d already exists at %s (resume it instead)", meta.RunID, meta.ShardIndex, path)
 	}
@@ -148,7 +121,7 @@ func (w *Warehouse) BeginRun(meta RunMeta) (*Run, error) {
 		meta.StartedAt = now
 	}
 	meta.UpdatedAt = now
-	meta.Status = StatusRunning
+	meta.Status = rows.StatusRunning
 	meta.FinishedAt = nil
 	meta.Error = ""
 	if meta.GradprintVersion == "" && meta.GoVersion == "" {
@@ -157,7 +130,7 @@ func (w *Warehouse) BeginRun(meta RunMeta) (*Run, error) {
 	if meta.Host == "" {
 		meta.Host, _ = os.Hostname()
 	}
-	lock, err := lockShard(w.lockPath(meta.Dataset, meta.RunID, int(meta.ShardIndex)))
+	lock, err := lockShard(w.lockFile(metaRef(meta), int(meta.ShardIndex)))
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +151,11 @@ func (w *Warehouse) BeginRun(meta RunMeta) (*Run, error) {
 // checks that the configuration matches (when meta.ConfigJSON is set), marks
 // it running again and counts the committed chunks. A complete run is
 // returned as is, so callers can skip it.
-func (w *Warehouse) ResumeRun(meta RunMeta) (*Run, error) {
+func (w *Warehouse) ResumeRun(meta rows.RunMeta) (*Run, error) {
 	if err := w.checkMeta(&meta); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(w.PartitionDir(TableRuns, meta.Dataset, meta.RunID), runFileName(int(meta.ShardIndex)))
+	path := w.runFile(metaRef(meta), int(meta.ShardIndex))
 	stored, err := readRunFile(path)
 	if err != nil {
 		return nil, err
@@ -194,7 +167,7 @@ func (w *Warehouse) ResumeRun(meta RunMeta) (*Run, error) {
 	if stored.ShardCount != meta.ShardCount {
 		return nil, fmt.Errorf("warehouse: resume run %s: stored shard_count %d in %s, asked %d", meta.RunID, stored.ShardCount, path, meta.ShardCount)
 	}
-	lock, err := lockShard(w.lockPath(meta.Dataset, meta.RunID, int(meta.ShardIndex)))
+	lock, err := lockShard(w.lockFile(metaRef(meta), int(meta.ShardIndex)))
 	if err != nil {
 		return nil, err
 	}
@@ -205,10 +178,10 @@ func (w *Warehouse) ResumeRun(meta RunMeta) (*Run, error) {
 		return nil, err
 	}
 	r.chunksDone = n
-	if stored.Status == StatusComplete {
+	if stored.Status == rows.StatusComplete {
 		return r, nil
 	}
-	r.meta.Status = StatusRunning
+	r.meta.Status = rows.StatusRunning
 	r.meta.FinishedAt = nil
 	r.meta.Error = ""
 	r.meta.UpdatedAt = time.Now().UTC()
@@ -229,11 +202,11 @@ func (r *Run) Close() {
 }
 
 // BeginOrResume resumes the shard if it exists and begins it otherwise.
-func (w *Warehouse) BeginOrResume(meta RunMeta) (r *Run, resumed bool, err error) {
+func (w *Warehouse) BeginOrResume(meta rows.RunMeta) (r *Run, resumed bool, err error) {
 	if err := w.checkMeta(&meta); err != nil {
 		return nil, false, err
 	}
-	path := filepath.Join(w.PartitionDir(TableRuns, meta.Dataset, meta.RunID), runFileName(int(meta.ShardIndex)))
+	path := w.runFile(metaRef(meta), int(meta.ShardIndex))
 	if _, err := os.Stat(path); err == nil {
 		r, err := w.ResumeRun(meta)
 		return r, true, err
@@ -242,32 +215,8 @@ func (w *Warehouse) BeginOrResume(meta RunMeta) (r *Run, resumed bool, err error
 	return r, false, err
 }
 
-func readRunFile(path string) (RunMeta, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return RunMeta{}, fmt.Errorf("warehouse: read run: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return RunMeta{}, fmt.Errorf("warehouse: read run %s: %w", path, err)
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		return RunMeta{}, fmt.Errorf("warehouse: read run %s: %w", path, err)
-	}
-	rd := parquet.NewGenericReader[RunMeta](pf)
-	defer rd.Close()
-	rows := make([]RunMeta, 2)
-	n, err := rd.Read(rows)
-	if n != 1 {
-		return RunMeta{}, fmt.Errorf("warehouse: read run %s: %d rows, want 1 (%v)", path, n, err)
-	}
-	return rows[0], nil
-}
-
 // Meta returns a copy of the run shard's current runs row.
-func (r *Run) Meta() RunMeta {
+func (r *Run) Meta() rows.RunMeta {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.meta
@@ -281,7 +230,7 @@ func (r *Run) Shard() int { return int(r.meta.ShardIndex) }
 
 // Update changes the runs row (for example timings or the model checksum)
 // and rewrites it atomically.
-func (r *Run) Update(change func(m *RunMeta)) error {
+func (r *Run) Update(change func(m *rows.RunMeta)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	id, ds, shard, count := r.meta.RunID, r.meta.Dataset, r.meta.ShardIndex, r.meta.ShardCount
@@ -292,13 +241,13 @@ func (r *Run) Update(change func(m *RunMeta)) error {
 	return r.writeMetaLocked()
 }
 
-// Finish records the final status (StatusComplete or StatusFailed) and, for
+// Finish records the final status (rows.StatusComplete or rows.StatusFailed) and, for
 // failures, the error message.
 func (r *Run) Finish(status string, runErr error) error {
-	if status != StatusComplete && status != StatusFailed {
-		return fmt.Errorf("warehouse: finish run %s: status %q, want %s or %s", r.meta.RunID, status, StatusComplete, StatusFailed)
+	if status != rows.StatusComplete && status != rows.StatusFailed {
+		return fmt.Errorf("warehouse: finish run %s: status %q, want %s or %s", r.meta.RunID, status, rows.StatusComplete, rows.StatusFailed)
 	}
-	err := r.Update(func(m *RunMeta) {
+	err := r.Update(func(m *rows.RunMeta) {
 		now := time.Now().UTC()
 		m.Status = status
 		m.FinishedAt = &now
@@ -319,10 +268,10 @@ func (r *Run) writeMeta() error {
 
 func (r *Run) writeMetaLocked() error {
 	r.meta.ChunksDone = int32(r.chunksDone)
-	path := filepath.Join(r.w.PartitionDir(TableRuns, r.meta.Dataset, r.meta.RunID), runFileName(int(r.meta.ShardIndex)))
+	path := r.w.runFile(r.ref(), int(r.meta.ShardIndex))
 	err := atomicfile.Write(path, func(f io.Writer) error {
-		pw := parquet.NewGenericWriter[RunMeta](f, writerOptions(TableRuns)...)
-		if _, err := pw.Write([]RunMeta{r.meta}); err != nil {
+		pw := parquet.NewGenericWriter[rows.RunMeta](f, writerOptions(rows.TableRuns)...)
+		if _, err := pw.Write([]rows.RunMeta{r.meta}); err != nil {
 			return err
 		}
 		return pw.Close()
@@ -335,7 +284,7 @@ func (r *Run) writeMetaLocked() error {
 
 // Done reports whether chunk idx of this shard was committed.
 func (r *Run) Done(idx int) (bool, error) {
-	_, err := os.Stat(r.w.chunkMarker(r.meta.Dataset, r.meta.RunID, int(r.meta.ShardIndex), idx))
+	_, err := os.Stat(r.w.markerFile(r.ref(), int(r.meta.ShardIndex), idx))
 	switch {
 	case err == nil:
 		return true, nil
@@ -346,14 +295,10 @@ func (r *Run) Done(idx int) (bool, error) {
 	}
 }
 
-func (r *Run) countDone() (int, error) {
-	pattern := filepath.Join(filepath.Dir(r.w.chunkMarker(r.meta.Dataset, r.meta.RunID, 0, 0)), fmt.Sprintf("%05d-*.done", r.meta.ShardIndex))
-	m, err := filepath.Glob(pattern)
-	if err != nil {
-		return 0, fmt.Errorf("warehouse: list chunks %s: %w", pattern, err)
-	}
-	return len(m), nil
-}
+func (r *Run) countDone() (int, error) { return r.w.markers(r.ref(), int(r.meta.ShardIndex)) }
+
+// ref names the run this shard belongs to.
+func (r *Run) ref() RunRef { return RunRef{r.meta.Dataset, r.meta.RunID} }
 
 // ChunksDone is the number of chunks of this shard committed so far.
 func (r *Run) ChunksDone() int {
@@ -373,3 +318,5 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+func metaRef(m rows.RunMeta) RunRef { return RunRef{m.Dataset, m.RunID} }

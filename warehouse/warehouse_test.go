@@ -15,6 +15,7 @@ import (
 
 	"github.com/gradprint/gradprint/warehouse"
 	"github.com/gradprint/gradprint/warehouse/fixture"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/schema.md from the Go table definitions")
@@ -34,11 +35,11 @@ func TestSchemaDocUpToDate(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("%s is stale: regenerate with `go test -tags duckdb_arrow ./warehouse -run TestSchemaDocUpToDate -update`", path)
 	}
-	for _, tb := range warehouse.Tables() {
+	for _, tb := range rows.Tables() {
 		if !strings.Contains(want, "\n## "+tb.Name+"\n") {
 			t.Errorf("doc has no section for table %s", tb.Name)
 		}
-		for _, c := range tb.Columns() {
+		for _, c := range warehouse.Columns(tb) {
 			if c.Doc == "" {
 				t.Errorf("%s.%s has no doc tag", tb.Name, c.Name)
 			}
@@ -76,13 +77,13 @@ func TestWriteReadBackWithPlainDuckDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := fixture.Write(w, smallSpec("r1"))
+	rs, err := fixture.Write(w, smallSpec("r1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 60 images x 26 variants; saliency: 60 x 25 x 8 layers x 2 methods.
-	if len(rows.Predictions) != 60*26 || len(rows.Saliency) != 60*25*8*2 {
-		t.Fatalf("fixture wrote %d predictions, %d saliency rows", len(rows.Predictions), len(rows.Saliency))
+	if len(rs.Predictions) != 60*26 || len(rs.Saliency) != 60*25*8*2 {
+		t.Fatalf("fixture wrote %d predictions, %d saliency rows", len(rs.Predictions), len(rs.Saliency))
 	}
 	// Plain DuckDB, not our views: what a notebook user would type.
 	raw, err := sql.Open("duckdb", "")
@@ -91,8 +92,8 @@ func TestWriteReadBackWithPlainDuckDB(t *testing.T) {
 	}
 	defer raw.Close()
 	want := map[string]int{
-		"runs": 1, "training": len(rows.Training), "predictions": len(rows.Predictions), "saliency": len(rows.Saliency),
-		"metrics": len(rows.Metrics), "maps": len(rows.Maps), "flags": len(rows.Flags), "failure_metrics": len(rows.FailureMetrics),
+		"runs": 1, "training": len(rs.Training), "predictions": len(rs.Predictions), "saliency": len(rs.Saliency),
+		"metrics": len(rs.Metrics), "maps": len(rs.Maps), "flags": len(rs.Flags), "failure_metrics": len(rs.FailureMetrics),
 	}
 	for table, n := range want {
 		if n == 0 {
@@ -121,7 +122,7 @@ func TestWriteReadBackWithPlainDuckDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	var wantSum float64
-	for _, r := range rows.Saliency {
+	for _, r := range rs.Saliency {
 		wantSum += float64(r.RMSE)
 	}
 	if d := sum - wantSum; d > 1e-3*wantSum || d < -1e-3*wantSum {
@@ -155,9 +156,9 @@ func TestViewTypesMatchSchema(t *testing.T) {
 	}
 	full := openDB(t, root, warehouse.DBOptions{})
 	empty := openDB(t, t.TempDir(), warehouse.DBOptions{})
-	for _, tb := range warehouse.Tables() {
+	for _, tb := range rows.Tables() {
 		var want []string
-		for _, c := range tb.Columns() {
+		for _, c := range warehouse.Columns(tb) {
 			want = append(want, c.Name+" "+c.DuckDB)
 		}
 		for name, db := range map[string]*warehouse.DB{"written": full, "empty": empty} {
@@ -246,7 +247,7 @@ func TestResumeAfterCrashMatchesUninterrupted(t *testing.T) {
 		}
 	}
 	// Rerun: resumes, redoes chunks 2.. and finishes.
-	run, resumed, err := w2.BeginOrResume(warehouse.RunMeta{RunID: "r1", Dataset: "breastmnist", ConfigJSON: `{"fixture":true,"images":60,"seed":7}`})
+	run, resumed, err := w2.BeginOrResume(rows.RunMeta{RunID: "r1", Dataset: "breastmnist", ConfigJSON: `{"fixture":true,"images":60,"seed":7}`})
 	if err != nil || !resumed {
 		t.Fatalf("resume: resumed=%v err=%v", resumed, err)
 	}
@@ -254,7 +255,7 @@ func TestResumeAfterCrashMatchesUninterrupted(t *testing.T) {
 		t.Fatalf("resumed run counts %d done chunks, want 2 (0 and 1)", got)
 	}
 	// While this handle holds the shard, a second writer is refused.
-	if _, _, err := w2.BeginOrResume(warehouse.RunMeta{RunID: "r1", Dataset: "breastmnist"}); err == nil || !strings.Contains(err.Error(), "another writer") {
+	if _, _, err := w2.BeginOrResume(rows.RunMeta{RunID: "r1", Dataset: "breastmnist"}); err == nil || !strings.Contains(err.Error(), "another writer") {
 		t.Fatalf("second writer of the same shard: %v", err)
 	}
 	run.Close()
@@ -263,7 +264,7 @@ func TestResumeAfterCrashMatchesUninterrupted(t *testing.T) {
 	}
 	ref := openDB(t, refRoot, warehouse.DBOptions{})
 	got := openDB(t, root, warehouse.DBOptions{})
-	for _, tb := range warehouse.Tables() {
+	for _, tb := range rows.Tables() {
 		if a, b := digest(t, ref, tb.Name), digest(t, got, tb.Name); a != b {
 			t.Errorf("%s after resume: %s, uninterrupted: %s", tb.Name, b, a)
 		}
@@ -279,7 +280,7 @@ func TestResumeAfterCrashMatchesUninterrupted(t *testing.T) {
 // went to temporary files.
 type crashSink struct{ *warehouse.Run }
 
-func (s crashSink) Chunk(i int) (warehouse.ChunkSink, error) {
+func (s crashSink) Chunk(i int) (rows.Chunk, error) {
 	c, err := s.Run.Chunk(i)
 	if err != nil || i != 3 {
 		return c, err
@@ -287,10 +288,10 @@ func (s crashSink) Chunk(i int) (warehouse.ChunkSink, error) {
 	return crashChunk{c}, nil
 }
 
-type crashChunk struct{ warehouse.ChunkSink }
+type crashChunk struct{ rows.Chunk }
 
-func (c crashChunk) WriteSaliency(rows ...warehouse.Saliency) error {
-	if err := c.ChunkSink.WriteSaliency(rows...); err != nil {
+func (c crashChunk) Append(t rows.Table, rs any) error {
+	if err := c.Chunk.Append(t, rs); err != nil || t.Name != rows.TableSaliency {
 		return err
 	}
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)
@@ -315,7 +316,7 @@ func crashWriter(root string) {
 		os.Exit(2)
 	}
 	spec := smallSpec("r1")
-	run, err := w.BeginRun(warehouse.RunMeta{RunID: spec.RunID, Dataset: spec.Dataset, Kind: "analyze", Seed: spec.Seed,
+	run, err := w.BeginRun(rows.RunMeta{RunID: spec.RunID, Dataset: spec.Dataset, Kind: "analyze", Seed: spec.Seed,
 		ConfigJSON: `{"fixture":true,"images":60,"seed":7}`})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -386,7 +387,7 @@ func TestShardsUnionEqualsUnsharded(t *testing.T) {
 		}
 	}
 	a, b := openDB(t, one, warehouse.DBOptions{}), openDB(t, three, warehouse.DBOptions{})
-	for _, tb := range warehouse.Tables() {
+	for _, tb := range rows.Tables() {
 		if tb.Name == "runs" {
 			continue
 		}
@@ -472,26 +473,26 @@ func TestTmpFilesIgnored(t *testing.T) {
 func TestChunkSemantics(t *testing.T) {
 	root := t.TempDir()
 	w, _ := warehouse.Open(root)
-	run, err := w.BeginRun(warehouse.RunMeta{RunID: "r", Dataset: "d"})
+	run, err := w.BeginRun(rows.RunMeta{RunID: "r", Dataset: "d"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.BeginRun(warehouse.RunMeta{RunID: "r", Dataset: "d"}); err == nil {
+	if _, err := w.BeginRun(rows.RunMeta{RunID: "r", Dataset: "d"}); err == nil {
 		t.Error("second BeginRun of the same run succeeded")
 	}
-	if _, err := w.BeginRun(warehouse.RunMeta{RunID: "../x", Dataset: "d"}); err == nil {
+	if _, err := w.BeginRun(rows.RunMeta{RunID: "../x", Dataset: "d"}); err == nil {
 		t.Error("run id with a path accepted")
 	}
 	c, err := run.OpenChunk(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := []warehouse.Metric{{Metric: "auc", Value: 0.9, RunID: "someone-else"}}
-	if err := c.WriteMetrics(rows...); err != nil {
+	rs := []rows.Metric{{Metric: "auc", Value: 0.9, RunID: "someone-else"}}
+	if err := rows.Write(c, rs...); err != nil {
 		t.Fatal(err)
 	}
-	if rows[0].RunID != "r" {
-		t.Errorf("RunID not stamped: %q", rows[0].RunID)
+	if rs[0].RunID != "r" {
+		t.Errorf("RunID not stamped: %q", rs[0].RunID)
 	}
 	if done, _ := run.Done(0); done {
 		t.Error("chunk done before Commit")
@@ -502,15 +503,15 @@ func TestChunkSemantics(t *testing.T) {
 	if done, _ := run.Done(0); !done {
 		t.Error("chunk not done after Commit")
 	}
-	if _, err := run.Chunk(0); !errors.Is(err, warehouse.ErrChunkDone) {
+	if _, err := run.Chunk(0); !errors.Is(err, rows.ErrChunkDone) {
 		t.Errorf("reopening a done chunk: %v, want ErrChunkDone", err)
 	}
-	if err := c.WriteMetrics(rows...); err == nil {
+	if err := rows.Write(c, rs...); err == nil {
 		t.Error("write after commit accepted")
 	}
 	// An aborted chunk leaves no file, temporary or not.
 	c1, _ := run.OpenChunk(1)
-	c1.WriteMetrics(rows...)
+	rows.Write(c1, rs...)
 	c1.Abort()
 	ents, _ := os.ReadDir(filepath.Join(root, "metrics", "dataset=d", "run=r"))
 	if len(ents) != 1 || ents[0].Name() != "part-00000-000000.parquet" {
@@ -523,10 +524,10 @@ func TestChunkSemantics(t *testing.T) {
 	if err := run.Finish("done", nil); err == nil {
 		t.Error("Finish accepted status \"done\"")
 	}
-	if err := run.Update(func(m *warehouse.RunMeta) { m.TimingsJSON = `{"analyze":1.5}` }); err != nil {
+	if err := run.Update(func(m *rows.RunMeta) { m.TimingsJSON = `{"analyze":1.5}` }); err != nil {
 		t.Fatal(err)
 	}
-	if err := run.Finish(warehouse.StatusComplete, nil); err != nil {
+	if err := run.Finish(rows.StatusComplete, nil); err != nil {
 		t.Fatal(err)
 	}
 	db := openDB(t, root, warehouse.DBOptions{})
@@ -539,14 +540,14 @@ func TestChunkSemantics(t *testing.T) {
 		t.Errorf("runs row timings %q chunks %d", timings, chunks)
 	}
 	// Resume with another configuration is refused.
-	if _, err := w.ResumeRun(warehouse.RunMeta{RunID: "r", Dataset: "d", ConfigJSON: `{"other":1}`}); err == nil {
+	if _, err := w.ResumeRun(rows.RunMeta{RunID: "r", Dataset: "d", ConfigJSON: `{"other":1}`}); err == nil {
 		t.Error("resume with a different configuration accepted")
 	}
 }
 
 func TestMemSinkMatchesWarehouse(t *testing.T) {
 	spec := smallSpec("r1")
-	mem := warehouse.NewMemSink("r1")
+	mem := rows.NewMemSink("r1")
 	if err := fixture.Emit(mem, spec, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +555,8 @@ func TestMemSinkMatchesWarehouse(t *testing.T) {
 	if err := fixture.Emit(mem, spec, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := mem.Rows()
+	got := fixture.Rows{Predictions: rows.Collect[rows.Prediction](mem), Saliency: rows.Collect[rows.Saliency](mem),
+		Metrics: rows.Collect[rows.Metric](mem), Maps: rows.Collect[rows.Map](mem)}
 	root := t.TempDir()
 	w, _ := warehouse.Open(root)
 	if _, err := fixture.Write(w, spec); err != nil {
@@ -570,7 +572,7 @@ func TestMemSinkMatchesWarehouse(t *testing.T) {
 		t.Errorf("memory sink did not stamp run id")
 	}
 	c, _ := mem.Chunk(100)
-	c.WriteMetrics(warehouse.Metric{})
+	rows.Write(c, rows.Metric{})
 	c.Abort()
 	if done, _ := mem.Done(100); done {
 		t.Error("aborted memory chunk counts as done")

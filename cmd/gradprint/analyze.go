@@ -13,8 +13,10 @@ import (
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/compute/saliency"
 	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/pipeline"
 	"github.com/gradprint/gradprint/internal/progress"
 	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 type analyzeOpts struct {
@@ -163,13 +165,13 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 	if err != nil {
 		return err
 	}
-	run, resumed, err := wh.BeginOrResume(warehouse.RunMeta{RunID: id, Dataset: flag, Kind: "analyze", Seed: g.seed,
+	run, resumed, err := wh.BeginOrResume(rows.RunMeta{RunID: id, Dataset: flag, Kind: "analyze", Seed: g.seed,
 		ConfigJSON: cfgJSON, ModelSHA256: sum, ParentRunID: meta.TrainRun, ShardIndex: int32(shard), ShardCount: int32(shards)})
 	if err != nil {
 		return err
 	}
 	defer run.Close()
-	if run.Meta().Status == warehouse.StatusComplete {
+	if run.Meta().Status == rows.StatusComplete {
 		fmt.Fprintf(g.stdout, "run %s (dataset %s) already complete\n", id, flag)
 		return nil
 	}
@@ -180,6 +182,10 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 		"layers", len(layers), "methods", len(methods), "seed", g.seed)
 	start := time.Now()
 	bar := progress.New(g.stderr, g.progressMode(), "analyze", "images", int64(total))
+	sink, err := rows.Shard(run, shard, shards)
+	if err != nil {
+		return err
+	}
 	first := 0
 	for _, d := range datasets {
 		sel, err := selection(m, d, o.perClass, mode, g.seed)
@@ -191,8 +197,8 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 			Methods: methods, Target: analysis.Target(o.target), MapsPerClass: o.mapsPerClass,
 			ChunkImages: o.chunk, Batch: o.batch, FirstChunk: first,
 		}
-		if err := analysis.Run(ctx, resnet.Analyzer{Model: m}, d, sel, cfg, shardSink{run, shard, shards}, bar); err != nil {
-			run.Finish(warehouse.StatusFailed, err)
+		if err := analysis.Run(ctx, pipeline.Analyzer{Model: m}, d, sel, cfg, sink, bar); err != nil {
+			run.Finish(rows.StatusFailed, err)
 			return err
 		}
 		first += cfg.Chunks(d.N)
@@ -203,12 +209,12 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 	// shard 0 once every other shard has finished.
 	if shard != 0 {
 		// Nothing more for this shard.
-	} else if err := waitForShards(ctx, wh, flag, id, shards); err != nil {
+	} else if err := wh.WaitForShards(ctx, warehouse.RunRef{Dataset: flag, RunID: id}, shards, 500*time.Millisecond); err != nil {
 		return err
 	} else if done, err := run.Done(first); err != nil {
 		return err
 	} else if !done {
-		preds, err := readRows[warehouse.Prediction](wh, warehouse.TablePredictions, flag, id)
+		preds, err := warehouse.Read[rows.Prediction](wh.Catalog, warehouse.RunRef{Dataset: flag, RunID: id})
 		if err != nil {
 			return err
 		}
@@ -220,7 +226,7 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 		if err != nil {
 			return err
 		}
-		if err := cw.WriteMetrics(ms...); err != nil {
+		if err := rows.Write(cw, ms...); err != nil {
 			cw.Abort()
 			return err
 		}
@@ -229,10 +235,10 @@ func runAnalyze(cmd *cobra.Command, g *globals, o *analyzeOpts) error {
 		}
 	}
 	el := time.Since(start).Seconds()
-	if err := run.Update(func(r *warehouse.RunMeta) { r.TimingsJSON = fmt.Sprintf(`{"analyze_s": %.1f}`, el) }); err != nil {
+	if err := run.Update(func(r *rows.RunMeta) { r.TimingsJSON = fmt.Sprintf(`{"analyze_s": %.1f}`, el) }); err != nil {
 		return err
 	}
-	if err := run.Finish(warehouse.StatusComplete, nil); err != nil {
+	if err := run.Finish(rows.StatusComplete, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "run %s (dataset %s): %d images x %d variants in %.1f s (%.1f images/s)\n",

@@ -7,14 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/gradprint/gradprint/ingest"
-	"github.com/gradprint/gradprint/warehouse"
 )
 
 // dataFlags pick a dataset file: an explicit --data path, the synthetic
@@ -114,25 +110,6 @@ func runID(kind string, config any) (string, string, error) {
 }
 
 func warehouseDir(g *globals) string { return filepath.Join(g.out, "warehouse") }
-
-// readRows reads every committed part file of one table of one run.
-func readRows[T any](w *warehouse.Warehouse, table, dataset, run string) ([]T, error) {
-	dir := w.PartitionDir(table, dataset, run)
-	files, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
-	var out []T
-	for _, f := range files {
-		rows, err := parquet.ReadFile[T](f)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f, err)
-		}
-		out = append(out, rows...)
-	}
-	return out, nil
-}
 
 // parseInts parses "1,3,5" or "1-5".
 func parseInts(s string) ([]int, error) {

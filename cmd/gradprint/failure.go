@@ -12,6 +12,7 @@ import (
 
 	gpflag "github.com/gradprint/gradprint/compute/flag"
 	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 func newFailureCmd(g *globals) *cobra.Command {
@@ -55,11 +56,11 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 			if err != nil {
 				return err
 			}
-			preds, err := readRows[warehouse.Prediction](wh, warehouse.TablePredictions, dataset, analyzeRun)
+			preds, err := warehouse.Read[rows.Prediction](wh.Catalog, warehouse.RunRef{Dataset: dataset, RunID: analyzeRun})
 			if err != nil {
 				return err
 			}
-			sal, err := readRows[warehouse.Saliency](wh, warehouse.TableSaliency, dataset, analyzeRun)
+			sal, err := warehouse.Read[rows.Saliency](wh.Catalog, warehouse.RunRef{Dataset: dataset, RunID: analyzeRun})
 			if err != nil {
 				return err
 			}
@@ -76,7 +77,7 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 			if err != nil {
 				return err
 			}
-			run, _, err := wh.BeginOrResume(warehouse.RunMeta{RunID: id, Dataset: dataset, Kind: "failure", Seed: g.seed, ConfigJSON: cfgJSON, ParentRunID: analyzeRun})
+			run, _, err := wh.BeginOrResume(rows.RunMeta{RunID: id, Dataset: dataset, Kind: "failure", Seed: g.seed, ConfigJSON: cfgJSON, ParentRunID: analyzeRun})
 			if err != nil {
 				return err
 			}
@@ -84,7 +85,7 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 			start := time.Now()
 			out, err := gpflag.Evaluate(id, val, test, gpflag.EvalOptions{Fit: gpflag.Options{Seed: g.seed}, BootReps: boot, Seed: g.seed, Coverage: coverage})
 			if err != nil {
-				run.Finish(warehouse.StatusFailed, err)
+				run.Finish(rows.StatusFailed, err)
 				return err
 			}
 			models := filepath.Join(g.out, "models")
@@ -101,11 +102,11 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 				if err != nil {
 					return err
 				}
-				if err := cw.WriteFlags(out.Flags...); err != nil {
+				if err := rows.Write(cw, out.Flags...); err != nil {
 					cw.Abort()
 					return err
 				}
-				if err := cw.WriteFailureMetrics(out.Metrics...); err != nil {
+				if err := rows.Write(cw, out.Metrics...); err != nil {
 					cw.Abort()
 					return err
 				}
@@ -113,12 +114,12 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 					return err
 				}
 			}
-			if err := run.Update(func(r *warehouse.RunMeta) {
+			if err := run.Update(func(r *rows.RunMeta) {
 				r.TimingsJSON = fmt.Sprintf(`{"failure_s": %.1f}`, time.Since(start).Seconds())
 			}); err != nil {
 				return err
 			}
-			if err := run.Finish(warehouse.StatusComplete, nil); err != nil {
+			if err := run.Finish(rows.StatusComplete, nil); err != nil {
 				return err
 			}
 			nWrong := 0
@@ -144,19 +145,16 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 
 // datasetOfRun finds the dataset partition that holds a run.
 func datasetOfRun(wh *warehouse.Warehouse, run string) (string, error) {
-	dirs, err := filepath.Glob(filepath.Join(wh.Root(), warehouse.TableRuns, "dataset=*", "run="+run))
-	if err != nil || len(dirs) == 0 {
-		return "", fmt.Errorf("run %s not found under %s", run, filepath.Join(wh.Root(), warehouse.TableRuns))
-	}
-	return strings.TrimPrefix(filepath.Base(filepath.Dir(dirs[0])), "dataset="), nil
+	m, err := wh.Run(run)
+	return m.Dataset, err
 }
 
 // writeFailureTable prints one row per score, metrics as columns with
 // their intervals.
-func writeFailureTable(g *globals, ms []warehouse.FailureMetric) error {
+func writeFailureTable(g *globals, ms []rows.FailureMetric) error {
 	metrics := []string{"auroc_f", "aurc", "eaurc", "augrc", "fpr95"}
 	var scores []string
-	val := map[[2]string]warehouse.FailureMetric{}
+	val := map[[2]string]rows.FailureMetric{}
 	for _, m := range ms {
 		if !slices.Contains(scores, m.ScoreName) {
 			scores = append(scores, m.ScoreName)

@@ -21,7 +21,9 @@ import (
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/compute/saliency"
 	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/pipeline"
 	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // analyzeConfig is the part of an analyze run's stored configuration that
@@ -101,11 +103,11 @@ layout (its test split is used) or a folder of PNG files.`,
 				return err
 			}
 			// Calibrate on the validation split of the analyze run.
-			preds, err := readRows[warehouse.Prediction](wh, warehouse.TablePredictions, ar.Dataset, ar.RunID)
+			preds, err := warehouse.Read[rows.Prediction](wh.Catalog, warehouse.RunRef{Dataset: ar.Dataset, RunID: ar.RunID})
 			if err != nil {
 				return err
 			}
-			sal, err := readRows[warehouse.Saliency](wh, warehouse.TableSaliency, ar.Dataset, ar.RunID)
+			sal, err := warehouse.Read[rows.Saliency](wh.Catalog, warehouse.RunRef{Dataset: ar.Dataset, RunID: ar.RunID})
 			if err != nil {
 				return err
 			}
@@ -152,14 +154,13 @@ layout (its test split is used) or a folder of PNG files.`,
 			for i := range sel {
 				sel[i] = true
 			}
-			sink := warehouse.NewMemSink("flag")
+			sink := rows.NewMemSink("flag")
 			acfg := analysis.Config{RunID: "flag", RunSeed: g.seed, Preset: preset, Corruptions: ac.Corruptions, Severities: ac.Severities,
 				Layers: ac.Layers, Methods: []saliency.Method{method}, Target: analysis.Target(ac.Target), ChunkImages: 16, Batch: 52}
-			if err := analysis.Run(cmd.Context(), resnet.Analyzer{Model: m}, d, sel, acfg, sink, nil); err != nil {
+			if err := analysis.Run(cmd.Context(), pipeline.Analyzer{Model: m}, d, sel, acfg, sink, nil); err != nil {
 				return err
 			}
-			rows := sink.Rows()
-			feats, err := gpflag.BuildFeatures(string(d.Split), rows.Predictions, rows.Saliency, fc.Method, gpflag.FeatureSet(fc.Features))
+			feats, err := gpflag.BuildFeatures(string(d.Split), rows.Collect[rows.Prediction](sink), rows.Collect[rows.Saliency](sink), fc.Method, gpflag.FeatureSet(fc.Features))
 			if err != nil {
 				return err
 			}
@@ -171,17 +172,17 @@ layout (its test split is used) or a folder of PNG files.`,
 			if err != nil {
 				return err
 			}
-			run, _, err := wh.BeginOrResume(warehouse.RunMeta{RunID: id, Dataset: ar.Dataset, Kind: "flag", Seed: g.seed, ConfigJSON: cfgJSON, ModelSHA256: sum, ParentRunID: fr.RunID})
+			run, _, err := wh.BeginOrResume(rows.RunMeta{RunID: id, Dataset: ar.Dataset, Kind: "flag", Seed: g.seed, ConfigJSON: cfgJSON, ModelSHA256: sum, ParentRunID: fr.RunID})
 			if err != nil {
 				return err
 			}
 			defer run.Close()
-			var out []warehouse.Flag
+			var out []rows.Flag
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "image\tsource\tpredicted\tconfidence\tfailure_score\tflagged\n")
 			for i, img := range feats.ImageIDs {
 				flagged := !th.Accept(conf[i])
-				out = append(out, warehouse.Flag{RunID: id, Split: string(d.Split), ImageID: img, Source: sources[img], ScoreName: gpflag.ScoreDetector,
+				out = append(out, rows.Flag{RunID: id, Split: string(d.Split), ImageID: img, Source: sources[img], ScoreName: gpflag.ScoreDetector,
 					Score: conf[i], Predicted: feats.Pred[i], Label: -1, Threshold: th.Threshold, Flagged: flagged})
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%.3f\t%v\n", img, sources[img], d.Classes[feats.Pred[i]], feats.MSP[i], conf[i], flagged)
 			}
@@ -192,7 +193,7 @@ layout (its test split is used) or a folder of PNG files.`,
 				if err != nil {
 					return err
 				}
-				if err := cw.WriteFlags(out...); err != nil {
+				if err := rows.Write(cw, out...); err != nil {
 					cw.Abort()
 					return err
 				}
@@ -200,7 +201,7 @@ layout (its test split is used) or a folder of PNG files.`,
 					return err
 				}
 			}
-			if err := run.Finish(warehouse.StatusComplete, nil); err != nil {
+			if err := run.Finish(rows.StatusComplete, nil); err != nil {
 				return err
 			}
 			g.log.Info("flagged", "run", id, "threshold", th.Threshold, "calibration", th.Target, "val_coverage", th.Coverage, "val_risk", th.Risk)

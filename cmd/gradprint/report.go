@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/queries"
 	"github.com/gradprint/gradprint/reports"
 	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -169,35 +168,13 @@ func riskCurves(res *queries.Result) []reports.RiskCoverage {
 
 // completeRuns lists the complete runs of a dataset (all when empty),
 // newest first.
-func completeRuns(wh *warehouse.Warehouse, dataset string) ([]warehouse.RunMeta, error) {
-	ds := "*"
-	if dataset != "" {
-		ds = dataset
-	}
-	files, err := filepath.Glob(filepath.Join(wh.Root(), warehouse.TableRuns, "dataset="+ds, "run=*", "*.parquet"))
-	if err != nil {
-		return nil, err
-	}
-	var out []warehouse.RunMeta
-	for _, f := range files {
-		rows, err := parquet.ReadFile[warehouse.RunMeta](f)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f, err)
-		}
-		for _, r := range rows {
-			if r.Status == warehouse.StatusComplete {
-				r.Dataset = filepath.Base(filepath.Dir(filepath.Dir(f)))[len("dataset="):]
-				out = append(out, r)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].UpdatedAt.After(out[j].UpdatedAt) })
-	return out, nil
+func completeRuns(wh *warehouse.Warehouse, dataset string) ([]rows.RunMeta, error) {
+	return wh.Complete(dataset)
 }
 
 // pickRun returns the newest run of a kind, by id when given, or whose
 // parent is parent when given.
-func pickRun(runs []warehouse.RunMeta, kind, id, parent string) *warehouse.RunMeta {
+func pickRun(runs []rows.RunMeta, kind, id, parent string) *rows.RunMeta {
 	for i, r := range runs {
 		if r.Kind == kind && (id == "" || r.RunID == id) && (parent == "" || r.ParentRunID == parent) {
 			return &runs[i]

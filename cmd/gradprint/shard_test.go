@@ -25,12 +25,3 @@ func TestParseShard(t *testing.T) {
 		t.Fatalf("from env: %d/%d %v, want 3/4", i, n, err)
 	}
 }
-
-func TestShardSinkSkipsOtherShardsChunks(t *testing.T) {
-	s := shardSink{i: 1, n: 3}
-	for _, c := range []int{0, 2, 3, 5} {
-		if done, _ := s.Done(c); !done {
-			t.Fatalf("chunk %d belongs to another shard but is not skipped", c)
-		}
-	}
-}

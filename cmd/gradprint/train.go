@@ -10,7 +10,9 @@ import (
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/compute/train"
 	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/pipeline"
 	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 type trainOpts struct {
@@ -94,34 +96,34 @@ func runTrain(cmd *cobra.Command, g *globals, o *trainOpts) error {
 	if err != nil {
 		return err
 	}
-	run, _, err := wh.BeginOrResume(warehouse.RunMeta{RunID: id, Dataset: flag, Kind: "train", Seed: g.seed, ConfigJSON: cfgJSON})
+	run, _, err := wh.BeginOrResume(rows.RunMeta{RunID: id, Dataset: flag, Kind: "train", Seed: g.seed, ConfigJSON: cfgJSON})
 	if err != nil {
 		return err
 	}
 	defer run.Close()
-	if run.Meta().Status == warehouse.StatusComplete {
+	if run.Meta().Status == rows.StatusComplete {
 		g.log.Info("training run already complete; nothing to do", "run", id, "model", run.Meta().ModelSHA256)
 		fmt.Fprintf(g.stdout, "run %s complete; model %s\n", id, o.model)
 		return nil
 	}
 	g.log.Info("training", "run", id, "data", path, "train", tr.N, "val", va.N, "epochs", o.recipe.Epochs, "width", cfg.Width, "seed", g.seed)
 	start := time.Now()
-	var rows []warehouse.Training
-	res, err := train.Fit(ctx, resnet.Learner{Model: m, Opt: resnet.NewAdam(o.recipe.LR)}, tr, va, o.recipe, func(e train.Epoch) {
+	var epochs []rows.Training
+	res, err := train.Fit(ctx, pipeline.Learner{Model: m, Opt: resnet.NewAdam(o.recipe.LR)}, tr, va, o.recipe, func(e train.Epoch) {
 		if !g.quiet {
 			fmt.Fprintf(g.stderr, "epoch %d/%d  loss %.4f  val loss %.4f  val AUC %.4f  val ACC %.4f  %.0f images/s  %s left%s\n",
 				e.Epoch, o.recipe.Epochs, e.TrainLoss, e.ValLoss, e.ValAUC, e.ValACC, e.ImagesPerS,
 				(time.Duration(e.SecondsLeft) * time.Second).String(), map[bool]string{true: "  *best", false: ""}[e.IsBest])
 		}
-		rows = append(rows, warehouse.Training{RunID: id, Epoch: int32(e.Epoch), LR: e.LR, TrainLoss: e.TrainLoss,
+		epochs = append(epochs, rows.Training{RunID: id, Epoch: int32(e.Epoch), LR: e.LR, TrainLoss: e.TrainLoss,
 			ValLoss: e.ValLoss, ValAUC: e.ValAUC, ValAcc: e.ValACC, ImagesPerS: e.ImagesPerS, Seconds: e.Seconds})
 	})
 	if err != nil {
-		run.Finish(warehouse.StatusFailed, err)
+		run.Finish(rows.StatusFailed, err)
 		return err
 	}
-	for i := range rows {
-		rows[i].IsBest = int(rows[i].Epoch) == res.BestEpoch
+	for i := range epochs {
+		epochs[i].IsBest = int(epochs[i].Epoch) == res.BestEpoch
 	}
 	if err := resnet.Save(o.model, m, resnet.Meta{Dataset: flag, Classes: tr.Classes, Size: tr.H, Seed: g.seed, TrainRun: id}); err != nil {
 		return err
@@ -134,20 +136,20 @@ func runTrain(cmd *cobra.Command, g *globals, o *trainOpts) error {
 	if err != nil {
 		return err
 	}
-	if err := cw.WriteTraining(rows...); err != nil {
+	if err := rows.Write(cw, epochs...); err != nil {
 		cw.Abort()
 		return err
 	}
 	if err := cw.Commit(); err != nil {
 		return err
 	}
-	if err := run.Update(func(r *warehouse.RunMeta) {
+	if err := run.Update(func(r *rows.RunMeta) {
 		r.ModelSHA256 = sum
 		r.TimingsJSON = fmt.Sprintf(`{"train_s": %.1f}`, time.Since(start).Seconds())
 	}); err != nil {
 		return err
 	}
-	if err := run.Finish(warehouse.StatusComplete, nil); err != nil {
+	if err := run.Finish(rows.StatusComplete, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "run %s: best epoch %d, val AUC %.4f, %.0f s; model %s\n", id, res.BestEpoch, res.BestValAUC, res.Seconds, o.model)

@@ -5,7 +5,7 @@
 // one forward and one backward pass, compared with the clean image's maps.
 //
 // Work is cut into chunks of consecutive images; each chunk's rows are
-// committed atomically through a warehouse.Sink, and chunks already done are
+// committed atomically through a rows.Sink, and chunks already done are
 // skipped, so an interrupted run resumes without duplicating rows. Memory
 // stays flat: only one chunk's variants exist at a time.
 package analysis
@@ -20,7 +20,7 @@ import (
 	"github.com/gradprint/gradprint/compute/saliency"
 	"github.com/gradprint/gradprint/ingest"
 	"github.com/gradprint/gradprint/internal/progress"
-	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // Model is what the analysis needs from a classifier. Images are uint8 HWC;
@@ -131,7 +131,7 @@ func (c *Config) validate(d *ingest.Dataset) error {
 // saliency maps (nil = none); the others are only predicted under every
 // variant, which delta AUC needs. Chunks already committed in sink are
 // skipped. bar (may be nil) counts images.
-func Run(ctx context.Context, m Model, d *ingest.Dataset, selected []bool, cfg Config, sink warehouse.Sink, bar *progress.Bar) error {
+func Run(ctx context.Context, m Model, d *ingest.Dataset, selected []bool, cfg Config, sink rows.Sink, bar *progress.Bar) error {
 	if err := cfg.validate(d); err != nil {
 		return err
 	}
@@ -145,18 +145,14 @@ func Run(ctx context.Context, m Model, d *ingest.Dataset, selected []bool, cfg C
 	for ch := 0; ch < cfg.Chunks(d.N); ch++ {
 		lo := ch * cfg.ChunkImages
 		hi := min(d.N, lo+cfg.ChunkImages)
-		idx := cfg.FirstChunk + ch
-		done, err := sink.Done(idx)
-		if err != nil {
-			return err
-		}
-		if !done {
+		err := rows.WriteChunk(sink, cfg.FirstChunk+ch, func(w rows.Chunk) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := st.chunk(ctx, sink, idx, lo, hi); err != nil {
-				return fmt.Errorf("analysis: %s %s images %d-%d: %w", d.Flag, d.Split, lo, hi-1, err)
-			}
+			return st.chunk(ctx, w, lo, hi)
+		})
+		if err != nil {
+			return fmt.Errorf("analysis: %s %s images %d-%d: %w", d.Flag, d.Split, lo, hi-1, err)
 		}
 		if bar != nil {
 			bar.Add(int64(hi - lo))
@@ -225,16 +221,11 @@ func (s *state) build(lo, hi int) error {
 	return nil
 }
 
-// chunk analyses images lo..hi-1 and commits their rows as chunk idx.
-func (s *state) chunk(ctx context.Context, sink warehouse.Sink, idx, lo, hi int) error {
+// chunk analyses images lo..hi-1, writing their rows to w.
+func (s *state) chunk(ctx context.Context, w rows.Chunk, lo, hi int) error {
 	if err := s.build(lo, hi); err != nil {
 		return err
 	}
-	w, err := sink.Chunk(idx)
-	if err != nil {
-		return err
-	}
-	defer w.Abort()
 	d, nv, k := s.d, len(s.variants), s.d.NumClasses()
 
 	// Unselected images: forward only, batched across images.
@@ -278,7 +269,7 @@ func (s *state) chunk(ctx context.Context, sink warehouse.Sink, idx, lo, hi int)
 			return err
 		}
 	}
-	return w.Commit()
+	return nil
 }
 
 // gather returns the variants of images ids (all within the chunk starting
@@ -326,10 +317,10 @@ func (s *state) verdicts(logits []float32) ([]pred, error) {
 }
 
 // writePredictions writes one prediction row per variant of image i.
-func (s *state) writePredictions(w warehouse.ChunkSink, i int, logits []float32) error {
+func (s *state) writePredictions(w rows.Chunk, i int, logits []float32) error {
 	d, k := s.d, s.d.NumClasses()
 	label := d.Labels[i]
-	rows := make([]warehouse.Prediction, len(s.variants))
+	out := make([]rows.Prediction, len(s.variants))
 	for v, va := range s.variants {
 		l := logits[v*k : (v+1)*k]
 		c, err := metrics.Confidences(l)
@@ -343,7 +334,7 @@ func (s *state) writePredictions(w warehouse.ChunkSink, i int, logits []float32)
 		for j, p := range s.probs {
 			scores[j] = float32(p)
 		}
-		rows[v] = warehouse.Prediction{
+		out[v] = rows.Prediction{
 			RunID: s.cfg.RunID, Split: string(d.Split), ImageID: int32(i),
 			Label: int32(label), LabelName: d.Classes[label],
 			Corruption: va.Corruption, Severity: int32(va.Severity), Preset: s.cfg.Preset.Name,
@@ -352,7 +343,7 @@ func (s *state) writePredictions(w warehouse.ChunkSink, i int, logits []float32)
 			Scores: scores, Selected: s.isSelected(i),
 		}
 	}
-	return w.WritePredictions(rows...)
+	return rows.Write(w, out...)
 }
 
 // targets returns the class each variant's map explains.
@@ -388,7 +379,7 @@ func argmax(x []float32) int {
 
 // saliencyGroup runs one saliency pass over the variants of images ids and
 // writes their prediction, saliency and map rows.
-func (s *state) saliencyGroup(w warehouse.ChunkSink, ids []int, lo int) error {
+func (s *state) saliencyGroup(w rows.Chunk, ids []int, lo int) error {
 	d, nv, k := s.d, len(s.variants), s.d.NumClasses()
 	target := s.targets(ids)
 	taps, err := s.m.Saliency(s.gather(ids, lo), len(ids)*nv, d.H, d.W, d.C, s.layers, target)
@@ -427,7 +418,7 @@ func (s *state) saliencyGroup(w warehouse.ChunkSink, ids []int, lo int) error {
 
 // compare writes the saliency rows (and stored maps) of one layer x method:
 // every variant's map against its image's clean map.
-func (s *state) compare(w warehouse.ChunkSink, ids []int, layer Layer, method string, raw []float32, hw, mh, mw int,
+func (s *state) compare(w rows.Chunk, ids []int, layer Layer, method string, raw []float32, hw, mh, mw int,
 	verdicts []pred, tgt []int, lo int) error {
 	d, nv := s.d, len(s.variants)
 	norm := make([]float32, len(raw))
@@ -435,7 +426,7 @@ func (s *state) compare(w warehouse.ChunkSink, ids []int, layer Layer, method st
 	for v := 0; v < len(raw)/hw; v++ {
 		saliency.Normalize(norm[v*hw : (v+1)*hw])
 	}
-	rows := make([]warehouse.Saliency, 0, len(ids)*(nv-1))
+	out := make([]rows.Saliency, 0, len(ids)*(nv-1))
 	for j, i := range ids {
 		base := j * nv
 		clean := verdicts[base]
@@ -454,7 +445,7 @@ func (s *state) compare(w warehouse.ChunkSink, ids []int, layer Layer, method st
 				return err
 			}
 			t := tgt[base+v]
-			rows = append(rows, warehouse.Saliency{
+			out = append(out, rows.Saliency{
 				RunID: s.cfg.RunID, Split: string(d.Split), ImageID: int32(i),
 				Label: int32(label), LabelName: d.Classes[label],
 				Corruption: va.Corruption, Severity: int32(va.Severity), Preset: s.cfg.Preset.Name,
@@ -473,15 +464,15 @@ func (s *state) compare(w warehouse.ChunkSink, ids []int, layer Layer, method st
 			}
 		}
 	}
-	return w.WriteSaliency(rows...)
+	return rows.Write(w, out...)
 }
 
 // writeMaps stores the upsampled maps and pixels of every variant of image i
 // for the report's saliency grid.
-func (s *state) writeMaps(w warehouse.ChunkSink, i, j int, layer Layer, method string, norm []float32, hw, mh, mw int,
+func (s *state) writeMaps(w rows.Chunk, i, j int, layer Layer, method string, norm []float32, hw, mh, mw int,
 	verdicts []pred, tgt []int, lo int) error {
 	d, nv, isz := s.d, len(s.variants), s.d.ImageSize()
-	rows := make([]warehouse.Map, nv)
+	out := make([]rows.Map, nv)
 	for v, va := range s.variants {
 		up := make([]float32, d.H*d.W)
 		saliency.Upsample(up, d.H, d.W, norm[(j*nv+v)*hw:(j*nv+v+1)*hw], mh, mw)
@@ -491,7 +482,7 @@ func (s *state) writeMaps(w warehouse.ChunkSink, i, j int, layer Layer, method s
 		}
 		off := ((i-lo)*nv + v) * isz
 		pv := verdicts[j*nv+v]
-		rows[v] = warehouse.Map{
+		out[v] = rows.Map{
 			RunID: s.cfg.RunID, Split: string(d.Split), ImageID: int32(i),
 			Label: int32(d.Labels[i]), LabelName: d.Classes[d.Labels[i]],
 			Corruption: va.Corruption, Severity: int32(va.Severity),
@@ -501,5 +492,5 @@ func (s *state) writeMaps(w warehouse.ChunkSink, i, j int, layer Layer, method s
 			Predicted: int32(pv.class), PredictedName: d.Classes[pv.class], Confidence: float32(pv.conf.MSP),
 		}
 	}
-	return w.WriteMaps(rows...)
+	return rows.Write(w, out...)
 }

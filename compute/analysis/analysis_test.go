@@ -11,7 +11,7 @@ import (
 	"github.com/gradprint/gradprint/compute/perturb"
 	"github.com/gradprint/gradprint/compute/saliency"
 	"github.com/gradprint/gradprint/ingest"
-	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // meanModel predicts class 1 for bright images. Its one tapped layer "pix"
@@ -102,29 +102,29 @@ func TestRowCountsAndRMSE(t *testing.T) {
 	d := testSplit(7)
 	cfg := testConfig(t)
 	sel := selectEven(d.N) // images 0,2,3,5,6
-	sink := warehouse.NewMemSink("r1")
+	sink := rows.NewMemSink("r1")
 	if err := Run(context.Background(), &meanModel{}, d, sel, cfg, sink, nil); err != nil {
 		t.Fatal(err)
 	}
-	rows := sink.Rows()
+	preds, sal, maps := rows.Collect[rows.Prediction](sink), rows.Collect[rows.Saliency](sink), rows.Collect[rows.Map](sink)
 	nv := len(cfg.Variants()) // clean + 2 x 2
 	if nv != 5 {
 		t.Fatalf("%d variants, want 5", nv)
 	}
-	if got, want := len(rows.Predictions), d.N*nv; got != want {
+	if got, want := len(preds), d.N*nv; got != want {
 		t.Fatalf("%d prediction rows, want %d", got, want)
 	}
-	if got, want := len(rows.Saliency), 5*(nv-1); got != want {
+	if got, want := len(sal), 5*(nv-1); got != want {
 		t.Fatalf("%d saliency rows, want %d", got, want)
 	}
 	// First selected image of each class: image 0 (dark) and 3 (bright).
-	if got, want := len(rows.Maps), 2*nv; got != want {
+	if got, want := len(maps), 2*nv; got != want {
 		t.Fatalf("%d map rows, want %d", got, want)
 	}
 	// Recompute one RMSE from the variant images themselves.
 	p := cfg.Preset
 	run := perturb.DeriveSeed(cfg.RunSeed, -1, "split:test", 0)
-	for _, r := range rows.Saliency {
+	for _, r := range sal {
 		if r.ImageID != 2 || r.Corruption != "gaussian_noise" || r.Severity != 5 {
 			continue
 		}
@@ -149,49 +149,49 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	d := testSplit(7)
 	cfg := testConfig(t)
 	sel := selectEven(d.N)
-	full := warehouse.NewMemSink("r1")
+	full := rows.NewMemSink("r1")
 	if err := Run(context.Background(), &meanModel{}, d, sel, cfg, full, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Interrupt after the first chunk, then rerun into the same sink.
-	part := warehouse.NewMemSink("r1")
+	part := rows.NewMemSink("r1")
 	ctx, cancel := context.WithCancel(context.Background())
 	stopper := &cancelAfter{Sink: part, after: 1, cancel: cancel}
 	if err := Run(ctx, &meanModel{}, d, sel, cfg, stopper, nil); err == nil {
 		t.Fatal("interrupted run returned no error")
 	}
-	if n := len(part.Rows().Predictions); n == 0 || n >= d.N*5 {
+	if n := len(rows.Collect[rows.Prediction](part)); n == 0 || n >= d.N*5 {
 		t.Fatalf("interrupted run left %d prediction rows, want a strict part", n)
 	}
 	m := &meanModel{}
 	if err := Run(context.Background(), m, d, sel, cfg, part, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(full.Rows(), part.Rows()) {
+	if !reflect.DeepEqual(full.Snapshot(), part.Snapshot()) {
 		t.Fatal("resumed rows differ from an uninterrupted run")
 	}
 }
 
 // cancelAfter cancels the context once `after` chunks were committed.
 type cancelAfter struct {
-	warehouse.Sink
+	rows.Sink
 	after  int
 	n      int
 	cancel func()
 }
 
-func (c *cancelAfter) Chunk(i int) (warehouse.ChunkSink, error) {
+func (c *cancelAfter) Chunk(i int) (rows.Chunk, error) {
 	w, err := c.Sink.Chunk(i)
 	return &countCommit{w, c}, err
 }
 
 type countCommit struct {
-	warehouse.ChunkSink
+	rows.Chunk
 	c *cancelAfter
 }
 
 func (w *countCommit) Commit() error {
-	err := w.ChunkSink.Commit()
+	err := w.Chunk.Commit()
 	w.c.n++
 	if w.c.n >= w.c.after {
 		w.c.cancel()
@@ -202,15 +202,15 @@ func (w *countCommit) Commit() error {
 func TestBatchSizeDoesNotChangeRows(t *testing.T) {
 	d := testSplit(7)
 	sel := selectEven(d.N)
-	var got []warehouse.Rows
+	var got []map[string]any
 	for _, batch := range []int{5, 17, 100} {
 		cfg := testConfig(t)
 		cfg.Batch = batch
-		sink := warehouse.NewMemSink("r1")
+		sink := rows.NewMemSink("r1")
 		if err := Run(context.Background(), &meanModel{}, d, sel, cfg, sink, nil); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, sink.Rows())
+		got = append(got, sink.Snapshot())
 	}
 	if !reflect.DeepEqual(got[0], got[1]) || !reflect.DeepEqual(got[0], got[2]) {
 		t.Fatal("rows depend on the batch size")
@@ -221,16 +221,16 @@ func TestRejectsBadConfig(t *testing.T) {
 	d := testSplit(3)
 	cfg := testConfig(t)
 	cfg.Severities = []int{6}
-	if err := Run(context.Background(), &meanModel{}, d, nil, cfg, warehouse.NewMemSink("r"), nil); err == nil {
+	if err := Run(context.Background(), &meanModel{}, d, nil, cfg, rows.NewMemSink("r"), nil); err == nil {
 		t.Fatal("severity 6 accepted")
 	}
 	cfg = testConfig(t)
 	cfg.Target = "random"
-	if err := Run(context.Background(), &meanModel{}, d, nil, cfg, warehouse.NewMemSink("r"), nil); err == nil {
+	if err := Run(context.Background(), &meanModel{}, d, nil, cfg, rows.NewMemSink("r"), nil); err == nil {
 		t.Fatal("unknown target accepted")
 	}
 	cfg = testConfig(t)
-	if err := Run(context.Background(), &meanModel{}, d, []bool{true}, cfg, warehouse.NewMemSink("r"), nil); err == nil {
+	if err := Run(context.Background(), &meanModel{}, d, []bool{true}, cfg, rows.NewMemSink("r"), nil); err == nil {
 		t.Fatal("selection of the wrong length accepted")
 	}
 }
@@ -238,10 +238,10 @@ func TestRejectsBadConfig(t *testing.T) {
 func TestVariantMetrics(t *testing.T) {
 	// Four images; clean ranks them perfectly, the corrupted variant
 	// swaps the middle two: AUC 0.75, and one of four wrong at 0.5.
-	mk := func(corr string, sev int32, p1 []float32) []warehouse.Prediction {
-		var out []warehouse.Prediction
+	mk := func(corr string, sev int32, p1 []float32) []rows.Prediction {
+		var out []rows.Prediction
 		for i, p := range p1 {
-			out = append(out, warehouse.Prediction{Split: "test", ImageID: int32(i), Label: int32(i / 2),
+			out = append(out, rows.Prediction{Split: "test", ImageID: int32(i), Label: int32(i / 2),
 				Corruption: corr, Severity: sev, Scores: []float32{1 - p, p}})
 		}
 		return out
@@ -251,14 +251,14 @@ func TestVariantMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	find := func(corr, metric string, class int32) warehouse.Metric {
+	find := func(corr, metric string, class int32) rows.Metric {
 		for _, m := range ms {
 			if m.Corruption == corr && m.Metric == metric && m.ClassIndex == class {
 				return m
 			}
 		}
 		t.Fatalf("no %s %s class %d", corr, metric, class)
-		return warehouse.Metric{}
+		return rows.Metric{}
 	}
 	if m := find(Clean, "auc", -1); m.Value != 1 || m.DeltaVsClean != 0 {
 		t.Fatalf("clean auc %+v", m)

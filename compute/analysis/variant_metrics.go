@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/gradprint/gradprint/compute/metrics"
-	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // VariantMetrics computes AUC, ACC and balanced accuracy of every split x
@@ -15,12 +15,12 @@ import (
 // against the clean variant of the same split. It works on rows read back
 // from the warehouse, so resumed and sharded runs get the same result as one
 // uninterrupted run.
-func VariantMetrics(runID string, preds []warehouse.Prediction, classes []string) ([]warehouse.Metric, error) {
+func VariantMetrics(runID string, preds []rows.Prediction, classes []string) ([]rows.Metric, error) {
 	type key struct {
 		split, corruption string
 		severity          int32
 	}
-	groups := map[key][]warehouse.Prediction{}
+	groups := map[key][]rows.Prediction{}
 	var keys []key
 	for _, p := range preds {
 		k := key{p.Split, p.Corruption, p.Severity}
@@ -34,11 +34,11 @@ func VariantMetrics(runID string, preds []warehouse.Prediction, classes []string
 			cmp.Compare(a.corruption, b.corruption), cmp.Compare(a.severity, b.severity))
 	})
 	nc := len(classes)
-	var out []warehouse.Metric
+	var out []rows.Metric
 	clean := map[string]map[[2]any]float64{} // split -> (class, metric) -> value
 	for _, k := range keys {
 		g := groups[k]
-		slices.SortFunc(g, func(a, b warehouse.Prediction) int { return cmp.Compare(a.ImageID, b.ImageID) })
+		slices.SortFunc(g, func(a, b rows.Prediction) int { return cmp.Compare(a.ImageID, b.ImageID) })
 		probs := make([]float64, 0, len(g)*nc)
 		labels := make([]int, len(g))
 		for i, p := range g {
@@ -59,7 +59,7 @@ func VariantMetrics(runID string, preds []warehouse.Prediction, classes []string
 		}
 		recall := perClassRecall(cls.Confusion)
 		add := func(class int, name, metric string, v float64) {
-			m := warehouse.Metric{
+			m := rows.Metric{
 				RunID: runID, Split: k.split, Corruption: k.corruption, Severity: k.severity, Preset: g[0].Preset,
 				ClassIndex: int32(class), ClassName: name, Metric: metric, Value: v, N: int32(len(g)),
 			}

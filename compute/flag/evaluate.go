@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/gradprint/gradprint/compute/metrics"
-	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // Score names, each oriented higher = more likely correct.
@@ -30,8 +30,8 @@ type EvalOptions struct {
 type Outcome struct {
 	Detector, DetectorMSP *Model
 	Thresholds            map[string]Threshold
-	Flags                 []warehouse.Flag
-	Metrics               []warehouse.FailureMetric
+	Flags                 []rows.Flag
+	Metrics               []rows.FailureMetric
 	Curves                map[string][]metrics.RCPoint
 }
 
@@ -92,7 +92,7 @@ func Evaluate(runID string, val, test *Matrix, opt EvalOptions) (*Outcome, error
 		}
 		out.Thresholds[s.name] = th
 		for i, id := range test.ImageIDs {
-			out.Flags = append(out.Flags, warehouse.Flag{
+			out.Flags = append(out.Flags, rows.Flag{
 				RunID: runID, Split: test.Split, ImageID: id, ScoreName: s.name, Score: s.test[i],
 				Predicted: test.Pred[i], Label: test.Label[i], Correct: !test.Wrong[i],
 				Threshold: th.Threshold, Flagged: !th.Accept(s.test[i]),
@@ -121,8 +121,8 @@ var failureFuncs = []struct {
 	{"fpr95", metrics.FPRAt95TPR},
 }
 
-func failureMetrics(runID, split, name string, conf []float64, wrong []bool, opt EvalOptions) ([]warehouse.FailureMetric, error) {
-	var out []warehouse.FailureMetric
+func failureMetrics(runID, split, name string, conf []float64, wrong []bool, opt EvalOptions) ([]rows.FailureMetric, error) {
+	var out []rows.FailureMetric
 	cb := make([]float64, 0, len(conf))
 	wb := make([]bool, 0, len(wrong))
 	for _, f := range failureFuncs {
@@ -145,7 +145,7 @@ func failureMetrics(runID, split, name string, conf []float64, wrong []bool, opt
 				return nil, fmt.Errorf("flag: bootstrap %s %s: %w", name, f.name, err)
 			}
 		}
-		out = append(out, warehouse.FailureMetric{
+		out = append(out, rows.FailureMetric{
 			RunID: runID, Split: split, ScoreName: name, Metric: f.name,
 			Value: v, CILo: lo, CIHi: hi, N: int32(len(conf)), NBoot: int32(opt.BootReps),
 		})

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // FeatureSet chooses how the RMSE profile enters the detector.
@@ -46,13 +46,13 @@ type variantKey struct {
 // prediction flips across the variants, the confidence drop under
 // corruption, and the clean image's MSP, entropy and energy. Every image of
 // the split needs saliency rows (analyze with selection "all").
-func BuildFeatures(split string, preds []warehouse.Prediction, sal []warehouse.Saliency, method string, set FeatureSet) (*Matrix, error) {
+func BuildFeatures(split string, preds []rows.Prediction, sal []rows.Saliency, method string, set FeatureSet) (*Matrix, error) {
 	if set != Compact && set != Full {
 		return nil, fmt.Errorf("features: set %q: want compact or full", set)
 	}
 	type img struct {
-		clean    *warehouse.Prediction
-		variants []*warehouse.Prediction
+		clean    *rows.Prediction
+		variants []*rows.Prediction
 		rmse     map[string]map[variantKey]float64 // layer alias -> variant -> rmse
 	}
 	imgs := map[int32]*img{}

@@ -5,16 +5,16 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gradprint/gradprint/warehouse"
+	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
 // fixture builds rows for n images, 2 layers, corruptions a/b at severities
 // 1/2. Wrong images get saliency RMSE around 60, right ones around 20, and
 // an MSP that carries no signal, so a fingerprint detector must beat MSP.
-func fixture(split string, n int, seed uint64) ([]warehouse.Prediction, []warehouse.Saliency) {
+func fixture(split string, n int, seed uint64) ([]rows.Prediction, []rows.Saliency) {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	var preds []warehouse.Prediction
-	var sal []warehouse.Saliency
+	var preds []rows.Prediction
+	var sal []rows.Saliency
 	for i := 0; i < n; i++ {
 		wrong := i%4 == 0
 		label := int32(i % 2)
@@ -23,18 +23,18 @@ func fixture(split string, n int, seed uint64) ([]warehouse.Prediction, []wareho
 			pred = 1 - label
 		}
 		conf := float32(0.6 + 0.3*rng.Float64())
-		preds = append(preds, warehouse.Prediction{Split: split, ImageID: int32(i), Label: label, Corruption: "clean",
+		preds = append(preds, rows.Prediction{Split: split, ImageID: int32(i), Label: label, Corruption: "clean",
 			Predicted: pred, Correct: !wrong, Confidence: conf, Entropy: 0.5, Energy: 1, Scores: []float32{1 - conf, conf}})
 		for _, c := range []string{"a", "b"} {
 			for _, s := range []int32{1, 2} {
-				preds = append(preds, warehouse.Prediction{Split: split, ImageID: int32(i), Label: label, Corruption: c, Severity: s,
+				preds = append(preds, rows.Prediction{Split: split, ImageID: int32(i), Label: label, Corruption: c, Severity: s,
 					Predicted: pred, Scores: []float32{0.5, 0.5}})
 				for d, alias := range []string{"1_2", "1_1"} {
 					base := 20.0
 					if wrong {
 						base = 60
 					}
-					sal = append(sal, warehouse.Saliency{Split: split, ImageID: int32(i), Corruption: c, Severity: s,
+					sal = append(sal, rows.Saliency{Split: split, ImageID: int32(i), Corruption: c, Severity: s,
 						LayerAlias: alias, LayerDepth: int32(d), Method: "gradcampp", RMSE: float32(base + 10*rng.NormFloat64())})
 				}
 			}
@@ -44,12 +44,12 @@ func fixture(split string, n int, seed uint64) ([]warehouse.Prediction, []wareho
 }
 
 func TestCompactFeaturesByHand(t *testing.T) {
-	preds := []warehouse.Prediction{
+	preds := []rows.Prediction{
 		{Split: "test", ImageID: 0, Corruption: "clean", Predicted: 1, Label: 1, Correct: true, Confidence: 0.8, Entropy: 0.3, Energy: 2, Scores: []float32{0.2, 0.8}},
 		{Split: "test", ImageID: 0, Corruption: "a", Severity: 1, Predicted: 0, Scores: []float32{0.6, 0.4}},
 		{Split: "test", ImageID: 0, Corruption: "a", Severity: 2, Predicted: 1, Scores: []float32{0.3, 0.7}},
 	}
-	sal := []warehouse.Saliency{
+	sal := []rows.Saliency{
 		{Split: "test", ImageID: 0, Corruption: "a", Severity: 1, LayerAlias: "x", LayerDepth: 0, Method: "m", RMSE: 10},
 		{Split: "test", ImageID: 0, Corruption: "a", Severity: 2, LayerAlias: "x", LayerDepth: 0, Method: "m", RMSE: 30},
 		{Split: "test", ImageID: 0, Corruption: "a", Severity: 1, LayerAlias: "y", LayerDepth: 1, Method: "m", RMSE: 50},
@@ -83,7 +83,7 @@ func TestCompactFeaturesByHand(t *testing.T) {
 
 func TestFeaturesNeedSaliencyForEveryImage(t *testing.T) {
 	preds, sal := fixture("val", 8, 1)
-	preds = append(preds, warehouse.Prediction{Split: "val", ImageID: 99, Corruption: "clean", Scores: []float32{1, 0}})
+	preds = append(preds, rows.Prediction{Split: "val", ImageID: 99, Corruption: "clean", Scores: []float32{1, 0}})
 	if _, err := BuildFeatures("val", preds, sal, "gradcampp", Compact); err == nil {
 		t.Fatal("image without saliency rows accepted")
 	}
@@ -110,14 +110,14 @@ func TestEvaluateDetectorBeatsUninformativeMSP(t *testing.T) {
 	if len(out.Flags) != 6*200 || len(out.Metrics) != 6*5 {
 		t.Fatalf("%d flags, %d metrics; want 1200 and 30", len(out.Flags), len(out.Metrics))
 	}
-	get := func(score, metric string) warehouse.FailureMetric {
+	get := func(score, metric string) rows.FailureMetric {
 		for _, m := range out.Metrics {
 			if m.ScoreName == score && m.Metric == metric {
 				return m
 			}
 		}
 		t.Fatalf("no %s %s", score, metric)
-		return warehouse.FailureMetric{}
+		return rows.FailureMetric{}
 	}
 	det, msp := get(ScoreDetector, "auroc_f"), get(ScoreMSP, "auroc_f")
 	if det.Value < 0.95 || msp.Value > 0.7 {

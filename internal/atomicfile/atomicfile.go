@@ -4,10 +4,13 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File is a pending write. Commit makes it visible; Abort discards it.
@@ -29,6 +32,25 @@ func Create(dest string) (*File, error) {
 		return nil, fmt.Errorf("create temporary file for %s: %w", dest, err)
 	}
 	return &File{File: f, dest: dest}, nil
+}
+
+// Temporaries lists the temporary files that Create made for dest and
+// that were never committed or removed (a process killed mid-write leaves
+// them), so a rewrite of dest can clean them up. It reads the directory
+// rather than expanding a glob, so dest may contain any characters.
+func Temporaries(dest string) []string {
+	dir, base := filepath.Dir(dest), filepath.Base(dest)
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if n := e.Name(); strings.HasPrefix(n, "."+base+".") && strings.HasSuffix(n, ".tmp") {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
 }
 
 // Commit syncs, closes and renames the temporary file to its destination.

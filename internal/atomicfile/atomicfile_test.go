@@ -66,3 +66,28 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+func TestTemporariesFindsUncommittedFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w[1]*")
+	dest := filepath.Join(dir, "part-1.parquet")
+	f, err := Create(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Create(filepath.Join(dir, "part-10.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Abort()
+	got := Temporaries(dest)
+	if len(got) != 1 || got[0] != f.Name() {
+		t.Fatalf("Temporaries = %v, want [%s]", got, f.Name())
+	}
+	f.Abort()
+	if got := Temporaries(dest); len(got) != 0 {
+		t.Fatalf("after Abort: %v", got)
+	}
+	if got := Temporaries(filepath.Join(t.TempDir(), "missing", "x")); got != nil {
+		t.Fatalf("missing folder: %v", got)
+	}
+}

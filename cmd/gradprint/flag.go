@@ -4,16 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/image/draw"
 
 	"github.com/gradprint/gradprint/compute/analysis"
 	gpflag "github.com/gradprint/gradprint/compute/flag"
@@ -244,58 +240,15 @@ func loadNewImages(path string, channels int, meta resnet.Meta, resize string) (
 		d.Split = "input"
 		return d, sources, nil
 	}
-	files, err := filepath.Glob(filepath.Join(path, "*.png"))
-	if err != nil || len(files) == 0 {
-		return nil, nil, fmt.Errorf("%s: no .png files", path)
-	}
-	sort.Strings(files)
 	if size <= 0 {
 		return nil, nil, fmt.Errorf("model metadata has no input size; pass an .npz instead of PNG files")
 	}
-	d := &ingest.Dataset{Flag: "input", Source: path, Split: "input", H: size, W: size, C: channels}
-	for i, f := range files {
-		px, err := readPNG(f, size, channels, resize == "resize")
-		if err != nil {
-			return nil, nil, err
-		}
-		d.Images = append(d.Images, px...)
-		d.Labels = append(d.Labels, 0) // unknown; the flag rows say -1
-		sources[int32(i)] = filepath.Base(f)
+	d, names, err := ingest.ReadPNGDir(path, size, channels, resize == "resize")
+	if err != nil {
+		return nil, nil, err
 	}
-	d.N = len(files)
+	for i, n := range names {
+		sources[int32(i)] = n
+	}
 	return d, sources, nil
-}
-
-func readPNG(path string, size, channels int, doResize bool) ([]uint8, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a PNG: %w", path, err)
-	}
-	b := img.Bounds()
-	if b.Dx() != size || b.Dy() != size {
-		if !doResize {
-			return nil, fmt.Errorf("%s: image is %dx%d, the model expects %dx%d (use --resize resize)", path, b.Dx(), b.Dy(), size, size)
-		}
-		dst := image.NewRGBA(image.Rect(0, 0, size, size))
-		draw.BiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
-		img, b = dst, dst.Bounds()
-	}
-	out := make([]uint8, 0, size*size*channels)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if channels == 1 {
-				// ITU-R 601 luma, as PIL's convert("L").
-				out = append(out, uint8((299*r+587*g+114*bl)/1000>>8))
-			} else {
-				out = append(out, uint8(r>>8), uint8(g>>8), uint8(bl>>8))
-			}
-		}
-	}
-	return out, nil
 }

@@ -1,41 +1,69 @@
-// Package shareddata locates the real MedMNIST files that sit beside the
-// repository in ../shared/medmnist (or GRADPRINT_SHARED_MEDMNIST), for tests
-// and benchmarks. They are never part of the repository.
+// Package shareddata locates the folders that sit beside the repository in
+// ../shared (the real MedMNIST files in ../shared/medmnist, the PyTorch peers
+// in ../shared/peers), each overridable by an environment variable, for
+// tests, benchmarks and the bench command. They are never part of the
+// repository.
 package shareddata
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-// Dir returns the folder of the shared MedMNIST files, or an error saying
-// where it looked.
-func Dir() (string, error) {
-	if d := os.Getenv("GRADPRINT_SHARED_MEDMNIST"); d != "" {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
+// medmnistEnv names the variable that overrides ../shared/medmnist.
+const medmnistEnv = "GRADPRINT_SHARED_MEDMNIST"
+
+// SiblingDir returns the shared folder called name: the value of the
+// environment variable env when it is set and non-empty (it must then be a
+// folder, else an error naming the variable), otherwise ../shared/<name>
+// beside the module root, found by walking up from the working directory to
+// the first folder holding go.mod. env "" disables the override. name must
+// be a single path element. The error says where it looked and which
+// variable would override it.
+func SiblingDir(env, name string) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("shared folder name %q: want a single folder name like \"peers\"", name)
+	}
+	hint := ""
+	if env != "" {
+		if d := os.Getenv(env); d != "" {
+			st, err := os.Stat(d)
+			if err != nil {
+				return "", fmt.Errorf("%s=%s is not a folder: %w", env, d, err)
+			}
+			if !st.IsDir() {
+				return "", fmt.Errorf("%s=%s is not a folder", env, d)
+			}
 			return d, nil
 		}
-		return "", fmt.Errorf("GRADPRINT_SHARED_MEDMNIST=%s is not a folder", d)
+		hint = " (set " + env + ")"
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("locating ../shared/%s: %w", name, err)
 	}
-	// Walk up to the module root (the folder with go.mod), then ../shared.
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			p := filepath.Join(filepath.Dir(d), "shared", "medmnist")
+			p := filepath.Join(filepath.Dir(d), "shared", name)
 			if st, err := os.Stat(p); err == nil && st.IsDir() {
 				return p, nil
 			}
-			return "", fmt.Errorf("no shared MedMNIST folder at %s", p)
+			return "", fmt.Errorf("no shared %s folder at %s%s", name, p, hint)
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above %s", wd)
+			return "", fmt.Errorf("no go.mod above %s to locate ../shared/%s%s", wd, name, hint)
 		}
 	}
+}
+
+// Dir returns the folder of the shared MedMNIST files
+// (GRADPRINT_SHARED_MEDMNIST, else ../shared/medmnist), or an error saying
+// where it looked.
+func Dir() (string, error) {
+	return SiblingDir(medmnistEnv, "medmnist")
 }
 
 // File returns the path of a shared file, or skips tb with a message naming

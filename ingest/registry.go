@@ -15,6 +15,10 @@ const MultiLabel Task = "multi-label, binary-class"
 // DefaultBaseURL is the MedMNIST+ Zenodo record every official file lives in.
 const DefaultBaseURL = "https://zenodo.org/records/10519652/files"
 
+// BaseURLEnv names the environment variable that points fetches at a
+// mirror instead of DefaultBaseURL.
+const BaseURLEnv = "GRADPRINT_MEDMNIST_URL"
+
 // Sizes are the image sizes MedMNIST+ publishes.
 var Sizes = []int{28, 64, 128, 224}
 

@@ -133,7 +133,7 @@ MD5 equals the registry's. A wrong checksum deletes the part file.`,
 	}
 	cmd.Flags().IntVar(&size, "size", 28, "image size: 28, 64, 128 or 224")
 	def := ingest.DefaultBaseURL
-	if e := os.Getenv("GRADPRINT_MEDMNIST_URL"); e != "" {
+	if e := os.Getenv(ingest.BaseURLEnv); e != "" {
 		def = e
 	}
 	cmd.Flags().StringVar(&baseURL, "base-url", def, "folder URL the files are fetched from (env GRADPRINT_MEDMNIST_URL; for mirrors)")

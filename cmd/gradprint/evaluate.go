@@ -8,15 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gradprint/gradprint/compute/resnet"
-	"github.com/gradprint/gradprint/compute/train"
-	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/pipeline"
 )
 
 func newEvaluateCmd(g *globals) *cobra.Command {
 	var (
+		o      pipeline.EvaluateOptions
 		data   dataFlags
-		model  string
 		splits string
 		asJSON bool
 	)
@@ -25,38 +23,10 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 		Short: "AUC and ACC as MedMNIST defines them, per-class AUC, balanced accuracy and the confusion matrix",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if model == "" {
-				return fmt.Errorf("--model is required")
-			}
-			m, _, err := resnet.Load(model)
+			o.Data, o.Splits = data.source(), parseSplits(splits)
+			res, err := pipeline.Evaluate(cmd.Context(), g.env(), o)
 			if err != nil {
 				return err
-			}
-			_, all, err := data.load(g)
-			if err != nil {
-				return err
-			}
-			type out struct {
-				Split       string    `json:"split"`
-				N           int       `json:"n"`
-				AUC         float64   `json:"auc"`
-				ACC         float64   `json:"acc"`
-				BalancedACC float64   `json:"balanced_acc"`
-				PerClassAUC []float64 `json:"per_class_auc"`
-				Confusion   [][]int   `json:"confusion"`
-				Classes     []string  `json:"classes"`
-			}
-			var res []out
-			for _, s := range splitList(splits) {
-				d := all[ingest.Split(s)]
-				if d == nil {
-					return fmt.Errorf("--splits: no split %q (want train, val, test)", s)
-				}
-				ev, err := train.Evaluate(m, d, 256)
-				if err != nil {
-					return err
-				}
-				res = append(res, out{s, d.N, ev.AUC, ev.ACC, ev.BalancedACC, ev.PerClassAUC, ev.Confusion, d.Classes})
 			}
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
@@ -80,7 +50,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 		},
 	}
 	data.register(cmd.Flags())
-	cmd.Flags().StringVar(&model, "model", "", "model file (.safetensors, gradprint or torchvision names)")
+	cmd.Flags().StringVar(&o.Model, "model", "", "model file (.safetensors, gradprint or torchvision names)")
 	cmd.Flags().StringVar(&splits, "splits", "test", "comma-separated splits to evaluate")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "JSON lines instead of a table")
 	return cmd

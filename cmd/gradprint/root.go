@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gradprint/gradprint/internal/pipeline"
 	"github.com/gradprint/gradprint/internal/progress"
 )
 
@@ -38,6 +39,12 @@ func (g *globals) progressMode() progress.Mode {
 	default:
 		return progress.Auto
 	}
+}
+
+// env is what the application layer needs of the shared flags.
+func (g *globals) env() pipeline.Env {
+	return pipeline.Env{Out: g.out, DataDir: g.dataDir, Seed: g.seed, Log: g.log,
+		Stderr: g.stderr, Quiet: g.quiet, Progress: g.progressMode()}
 }
 
 // defaultCacheDir is where fetched datasets go unless --data-dir or

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/pipeline"
+)
+
+// dataFlags pick a dataset file: an explicit --data path, the synthetic
+// default generated on demand, or a MedMNIST file in --data-dir.
+type dataFlags struct {
+	dataset string
+	size    int
+	data    string
+}
+
+func (d *dataFlags) register(cmdFlags interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+}) {
+	cmdFlags.StringVar(&d.dataset, "dataset", "", "dataset flag (breastmnist, retinamnist, ... or synthetic); default synthetic, or the flag of the --data file")
+	cmdFlags.IntVar(&d.size, "size", 28, "image size: 28, 64, 128 or 224")
+	cmdFlags.StringVar(&d.data, "data", "", "explicit .npz file (overrides --dataset/--size lookup in --data-dir)")
+}
+
+func (d *dataFlags) source() pipeline.DataSource {
+	return pipeline.DataSource{Dataset: d.dataset, Size: d.size, File: d.data}
+}
+
+// parseInts parses "1,3,5" or "1-5".
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if a, b, ok := strings.Cut(part, "-"); ok {
+			lo, err1 := strconv.Atoi(a)
+			hi, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil || hi < lo {
+				return nil, fmt.Errorf("range %q: want LO-HI", part)
+			}
+			for i := lo; i <= hi; i++ {
+				out = append(out, i)
+			}
+			continue
+		}
+		v, err := strconv.Atoi(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q: want an integer", part)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseSplits(s string) []ingest.Split {
+	var out []ingest.Split
+	for _, p := range splitList(s) {
+		out = append(out, ingest.Split(p))
+	}
+	return out
+}
+
+// parseShard reads "i/n", or Kubernetes Indexed Job's JOB_COMPLETION_INDEX
+// and JOB_COMPLETIONS when the flag is empty.
+func parseShard(spec string) (int, int, error) {
+	if spec == "" {
+		idx, cnt := os.Getenv("JOB_COMPLETION_INDEX"), os.Getenv("JOB_COMPLETIONS")
+		if idx == "" {
+			return 0, 1, nil
+		}
+		if cnt == "" {
+			return 0, 0, fmt.Errorf("JOB_COMPLETION_INDEX=%s is set but JOB_COMPLETIONS is not: set it to the Job's completions", idx)
+		}
+		spec = idx + "/" + cnt
+	}
+	a, b, ok := strings.Cut(spec, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", spec)
+	}
+	return i, n, nil
+}

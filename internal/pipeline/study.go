@@ -1,0 +1,248 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/gradprint/gradprint/compute/analysis"
+	"github.com/gradprint/gradprint/ingest"
+)
+
+// StudyFile is a whole robustness study in one YAML file. Unknown keys are
+// errors, so a typo cannot silently fall back to a default; absent keys
+// keep each step's default.
+type StudyFile struct {
+	Seed     uint64         `yaml:"seed"`
+	Out      string         `yaml:"out"`
+	DataDir  string         `yaml:"data_dir"`
+	Fetch    bool           `yaml:"fetch"`
+	Datasets []StudyDataset `yaml:"datasets"`
+	Train    StudyTrain     `yaml:"train"`
+	Analyze  StudyAnalyze   `yaml:"analyze"`
+	Failure  StudyFailure   `yaml:"failure"`
+}
+
+// StudyDataset is one dataset at one size, with an optional explicit file
+// and an optional pre-trained model (which skips training).
+type StudyDataset struct {
+	Flag  string `yaml:"flag"`
+	Size  int    `yaml:"size"`
+	Data  string `yaml:"data"`
+	Model string `yaml:"model"`
+}
+
+// StudyTrain overrides the training recipe; zero values keep the default.
+type StudyTrain struct {
+	Epochs int     `yaml:"epochs"`
+	Batch  int     `yaml:"batch"`
+	LR     float64 `yaml:"lr"`
+	Width  float64 `yaml:"width"`
+	Init   string  `yaml:"init"`
+}
+
+// StudyAnalyze overrides the analysis; empty values keep the default.
+type StudyAnalyze struct {
+	Preset      string   `yaml:"preset"`
+	Corruptions []string `yaml:"corruptions"`
+	Severities  []int    `yaml:"severities"`
+	Layers      []string `yaml:"layers"`
+	Methods     []string `yaml:"methods"`
+	PerClass    *int     `yaml:"per_class"`
+	Select      string   `yaml:"select"`
+	Splits      []string `yaml:"splits"`
+	Target      string   `yaml:"target"`
+}
+
+// StudyFailure configures the failure evaluation, or skips it.
+type StudyFailure struct {
+	Skip     bool    `yaml:"skip"`
+	Coverage float64 `yaml:"coverage"`
+	Boot     int     `yaml:"boot"`
+}
+
+// LoadStudy reads and checks a study file.
+func LoadStudy(path string) (*StudyFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var st StudyFile
+	if err := yaml.UnmarshalWithOptions(b, &st, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("study %s: %w", path, err)
+	}
+	if len(st.Datasets) == 0 {
+		return nil, fmt.Errorf("study %s: datasets: want at least one entry", path)
+	}
+	for i, d := range st.Datasets {
+		if d.Flag == "" {
+			return nil, fmt.Errorf("study %s: datasets[%d].flag: want a dataset flag (breastmnist, ..., synthetic)", path, i)
+		}
+		if d.Size == 0 {
+			st.Datasets[i].Size = 28
+		}
+	}
+	if _, err := st.analyzeOptions(StudyDataset{Flag: "synthetic", Size: 28}, ""); err != nil {
+		return nil, fmt.Errorf("study %s: analyze: %w", path, err)
+	}
+	return &st, nil
+}
+
+// StudyResult says where a study's results are.
+type StudyResult struct {
+	Warehouse, Reports string
+}
+
+// Study runs fetch, train, analyze, failure and report for every dataset
+// of the study, each with typed options built from the file over the
+// steps' defaults. Steps whose run completed with the same configuration
+// are skipped, so rerunning a study resumes it. The study's seed, out and
+// data_dir override e's for its own steps.
+func Study(ctx context.Context, e Env, st *StudyFile) (*StudyResult, error) {
+	if st.Out != "" {
+		e.Out = st.Out
+	}
+	if st.DataDir != "" {
+		e.DataDir = st.DataDir
+	}
+	if st.Seed != 0 {
+		e.Seed = st.Seed
+	}
+	for _, d := range st.Datasets {
+		if err := studyDataset(ctx, e, st, d); err != nil {
+			return nil, fmt.Errorf("dataset %s at %d px: %w", d.Flag, d.Size, err)
+		}
+	}
+	return &StudyResult{Warehouse: e.WarehouseDir(), Reports: filepath.Join(e.Out, "report")}, nil
+}
+
+func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) error {
+	src := DataSource{Dataset: d.Flag, Size: d.Size, File: d.Data}
+	part := DataSource{Dataset: d.Flag, Size: d.Size}.Partition(nil)
+	if st.Fetch && d.Data == "" && d.Flag != "synthetic" {
+		if err := e.fetchIfMissing(ctx, src); err != nil {
+			return err
+		}
+	}
+	model := d.Model
+	if model == "" {
+		model = filepath.Join(e.ModelsDir(), part+".safetensors")
+		res, err := Train(ctx, e, st.trainOptions(src, model))
+		if err != nil {
+			return fmt.Errorf("step train: %w", err)
+		}
+		e.step(res)
+	}
+	ao, err := st.analyzeOptions(d, model)
+	if err != nil {
+		return err
+	}
+	ar, err := Analyze(ctx, e, ao)
+	if err != nil {
+		return fmt.Errorf("step analyze: %w", err)
+	}
+	e.step(ar)
+	if !st.Failure.Skip {
+		fo := DefaultFailureOptions()
+		fo.Dataset = part
+		if st.Failure.Coverage > 0 {
+			fo.Coverage = st.Failure.Coverage
+		}
+		if st.Failure.Boot > 0 {
+			fo.Boot = st.Failure.Boot
+		}
+		fr, err := Failure(ctx, e, fo)
+		if err != nil {
+			return fmt.Errorf("step failure: %w", err)
+		}
+		e.step(fr)
+	}
+	ro := DefaultReportOptions()
+	ro.Dataset, ro.Dir = part, filepath.Join(e.Out, "report", part)
+	rr, err := Report(ctx, e, ro)
+	if err != nil {
+		return fmt.Errorf("step report: %w", err)
+	}
+	e.step(rr)
+	return nil
+}
+
+func (st *StudyFile) trainOptions(src DataSource, model string) TrainOptions {
+	o := DefaultTrainOptions()
+	o.Data, o.Model = src, model
+	t := st.Train
+	if t.Epochs > 0 {
+		o.Recipe.Epochs = t.Epochs
+	}
+	if t.Batch > 0 {
+		o.Recipe.BatchSize = t.Batch
+	}
+	if t.LR > 0 {
+		o.Recipe.LR = t.LR
+	}
+	if t.Width > 0 {
+		o.Width = t.Width
+	}
+	o.Init = t.Init
+	return o
+}
+
+func (st *StudyFile) analyzeOptions(d StudyDataset, model string) (AnalyzeOptions, error) {
+	o := DefaultAnalyzeOptions()
+	o.Data, o.Model = DataSource{Dataset: d.Flag, Size: d.Size, File: d.Data}, model
+	a := st.Analyze
+	if a.Preset != "" {
+		o.Preset = a.Preset
+	}
+	o.Corruptions = a.Corruptions
+	if len(a.Severities) > 0 {
+		o.Severities = a.Severities
+	}
+	o.Layers = a.Layers
+	if len(a.Methods) > 0 {
+		o.Methods = a.Methods
+	}
+	if a.PerClass != nil {
+		o.PerClass = *a.PerClass
+	}
+	if a.Select != "" {
+		mode, err := ingest.ParseSelectMode(a.Select)
+		if err != nil {
+			return o, fmt.Errorf("select: %w", err)
+		}
+		o.Select = mode
+	}
+	if len(a.Splits) > 0 {
+		o.Splits = nil
+		for _, s := range a.Splits {
+			o.Splits = append(o.Splits, ingest.Split(s))
+		}
+	}
+	if a.Target != "" {
+		o.Target = analysis.Target(a.Target)
+	}
+	return o, nil
+}
+
+// FetchResult is a dataset file a study downloaded.
+type FetchResult struct{ Path string }
+
+func (*FetchResult) StepName() string { return "fetch" }
+
+// fetchIfMissing downloads the official file of src into the data folder
+// unless it is there.
+func (e Env) fetchIfMissing(ctx context.Context, src DataSource) error {
+	if _, err := e.Path(src); err == nil {
+		return nil
+	}
+	f := &ingest.Fetcher{Dir: e.DataDir, BaseURL: os.Getenv(ingest.BaseURLEnv), Progress: e.Stderr, ProgressMode: e.Progress, Log: e.log()}
+	path, err := f.Fetch(ctx, src.Dataset, src.size())
+	if err != nil {
+		return fmt.Errorf("step datasets fetch: %w", err)
+	}
+	e.step(&FetchResult{Path: path})
+	return nil
+}

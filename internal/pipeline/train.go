@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/gradprint/gradprint/compute/resnet"
+	"github.com/gradprint/gradprint/compute/train"
+	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/warehouse/rows"
+)
+
+// TrainOptions configure Train. The zero Stem picks the small stem below
+// 128 px and the ImageNet stem otherwise; the zero Init picks what
+// MedMNIST's code uses for that stem; the zero Model writes
+// <out>/models/<dataset>.safetensors.
+type TrainOptions struct {
+	Data   DataSource
+	Recipe train.Recipe // Recipe.Seed is set from Env.Seed
+	Width  float64      // channel width multiplier (1 = 64/128/256/512)
+	Stem   resnet.Stem
+	Init   string // resnet.InitPyTorch or resnet.InitTorchvision
+	Model  string
+}
+
+// DefaultTrainOptions is MedMNIST's recipe at full width.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{Recipe: train.DefaultRecipe(), Width: 1}
+}
+
+// TrainConfig is what a train run records; its JSON is the run's identity.
+type TrainConfig struct {
+	Data    string `json:"data"`
+	Dataset string `json:"dataset"`
+	// Init is absent for New's own (torchvision) draw, so that run ids of
+	// models trained before the init choice existed stay valid.
+	Init   string        `json:"init,omitempty"`
+	Model  resnet.Config `json:"model"`
+	Recipe train.Recipe  `json:"recipe"`
+}
+
+// TrainResult says what Train did. Skipped means the run had completed
+// before, with the same configuration, and nothing was trained.
+type TrainResult struct {
+	RunID, Dataset, Model string
+	Skipped               bool
+	BestEpoch             int
+	BestValAUC, Seconds   float64
+}
+
+func (*TrainResult) StepName() string { return "train" }
+
+// Train fits a ResNet18 on the train split, keeping the epoch with the best
+// validation AUC, saves it as safetensors and writes one training row per
+// epoch.
+func Train(ctx context.Context, e Env, o TrainOptions) (*TrainResult, error) {
+	o.Recipe.Seed = e.Seed
+	path, flag, splits, err := e.load(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	tr, va := splits[ingest.Train], splits[ingest.Val]
+	m, cfg, init, err := newModel(tr, o, e.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if o.Model == "" {
+		o.Model = filepath.Join(e.ModelsDir(), flag+".safetensors")
+	}
+	tc := TrainConfig{Data: path, Dataset: flag, Model: cfg, Recipe: o.Recipe}
+	if init != resnet.InitTorchvision {
+		tc.Init = init
+	}
+	run, err := e.openRun(runSpec{kind: "train", dataset: flag, seed: e.Seed, config: tc})
+	if err != nil {
+		return nil, err
+	}
+	defer run.Close()
+	res := &TrainResult{RunID: run.ID(), Dataset: flag, Model: o.Model}
+	if run.complete() {
+		e.log().Info("training run already complete; nothing to do", "run", run.ID(), "model", run.Meta().ModelSHA256)
+		res.Skipped = true
+		return res, nil
+	}
+	e.log().Info("training", "run", run.ID(), "data", path, "train", tr.N, "val", va.N, "epochs", o.Recipe.Epochs, "width", cfg.Width, "seed", e.Seed)
+	var sum string
+	err = e.fit(ctx, run, m, tr, va, o, res, &sum)
+	if err := run.end(err, func(r *rows.RunMeta) { r.ModelSHA256 = sum }); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// newModel builds the seeded ResNet18 that training starts from, and says
+// which convolution init it drew.
+func newModel(tr *ingest.Dataset, o TrainOptions, seed uint64) (*resnet.Model, resnet.Config, string, error) {
+	cfg := resnet.MedMNISTConfig(tr.C, tr.NumClasses())
+	cfg.Width = o.Width
+	switch {
+	case o.Stem != "":
+		cfg.Stem = o.Stem
+	case tr.H >= 128:
+		cfg.Stem = resnet.ImageNetStem
+	}
+	m, err := resnet.New(cfg, seed)
+	if err != nil {
+		return nil, cfg, "", err
+	}
+	init := o.Init
+	if init == "" {
+		init = resnet.MedMNISTInit(cfg.Stem)
+	}
+	if init != resnet.InitTorchvision {
+		if err := m.InitConvs(init, seed); err != nil {
+			return nil, cfg, "", fmt.Errorf("--init: %w", err)
+		}
+	}
+	return m, cfg, init, nil
+}
+
+// fit runs the training loop, saves the best model and commits the
+// per-epoch rows; sum receives the saved model's checksum.
+func (e Env) fit(ctx context.Context, run *stepRun, m *resnet.Model, tr, va *ingest.Dataset, o TrainOptions, res *TrainResult, sum *string) error {
+	var epochs []rows.Training
+	out := e.progressOut()
+	fit, err := train.Fit(ctx, Learner{Model: m, Opt: resnet.NewAdam(o.Recipe.LR)}, tr, va, o.Recipe, func(ep train.Epoch) {
+		if out != nil {
+			best := ""
+			if ep.IsBest {
+				best = "  *best"
+			}
+			fmt.Fprintf(out, "epoch %d/%d  loss %.4f  val loss %.4f  val AUC %.4f  val ACC %.4f  %.0f images/s  %s left%s\n",
+				ep.Epoch, o.Recipe.Epochs, ep.TrainLoss, ep.ValLoss, ep.ValAUC, ep.ValACC, ep.ImagesPerS,
+				(time.Duration(ep.SecondsLeft) * time.Second).String(), best)
+		}
+		epochs = append(epochs, rows.Training{RunID: run.ID(), Epoch: int32(ep.Epoch), LR: ep.LR, TrainLoss: ep.TrainLoss,
+			ValLoss: ep.ValLoss, ValAUC: ep.ValAUC, ValAcc: ep.ValACC, ImagesPerS: ep.ImagesPerS, Seconds: ep.Seconds})
+	})
+	if err != nil {
+		return err
+	}
+	for i := range epochs {
+		epochs[i].IsBest = int(epochs[i].Epoch) == fit.BestEpoch
+	}
+	meta := resnet.Meta{Dataset: run.Meta().Dataset, Classes: tr.Classes, Size: tr.H, Seed: e.Seed, TrainRun: run.ID()}
+	if err := resnet.Save(o.Model, m, meta); err != nil {
+		return err
+	}
+	if *sum, err = resnet.FileSHA256(o.Model); err != nil {
+		return err
+	}
+	res.BestEpoch, res.BestValAUC, res.Seconds = fit.BestEpoch, fit.BestValAUC, fit.Seconds
+	return rows.WriteChunk(run, 0, func(c rows.Chunk) error { return rows.Write(c, epochs...) })
+}

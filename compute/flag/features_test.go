@@ -3,6 +3,7 @@ package flag
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gradprint/gradprint/warehouse/rows"
@@ -138,5 +139,122 @@ func TestEvaluateDetectorBeatsUninformativeMSP(t *testing.T) {
 	}
 	if wrong != 50 || caught < 40 {
 		t.Fatalf("detector flagged %d of %d wrong predictions", caught, wrong)
+	}
+}
+
+// orderRows is one image whose rows arrive out of feature order: layer "b"
+// is shallower than "a", and the variants come scrambled, so the columns
+// must follow depth and (corruption, severity), not names or row order.
+//
+//	RMSE     m/1  m/2  z/1  z/2
+//	b (d0)   10   20   30   40
+//	a (d1)   50   60   70   80
+func orderRows() ([]rows.Prediction, []rows.Saliency) {
+	preds := []rows.Prediction{
+		{Split: "test", ImageID: 0, Corruption: "z", Severity: 1, Predicted: 0, Scores: []float32{0.6, 0.4}},
+		{Split: "test", ImageID: 0, Corruption: "clean", Predicted: 1, Label: 1, Correct: true, Confidence: 0.8, Scores: []float32{0.2, 0.8}},
+		{Split: "test", ImageID: 0, Corruption: "m", Severity: 2, Predicted: 1, Scores: []float32{0.3, 0.7}},
+	}
+	var sal []rows.Saliency
+	for _, l := range []struct {
+		alias string
+		depth int32
+		rmse  [4]float32 // z/2, m/1, z/1, m/2: the row order
+	}{{"a", 1, [4]float32{80, 50, 70, 60}}, {"b", 0, [4]float32{40, 10, 30, 20}}} {
+		for i, v := range []variantKey{{"z", 2}, {"m", 1}, {"z", 1}, {"m", 2}} {
+			sal = append(sal, rows.Saliency{Split: "test", ImageID: 0, Corruption: v.corruption, Severity: v.severity,
+				LayerAlias: l.alias, LayerDepth: l.depth, Method: "m", RMSE: l.rmse[i]})
+		}
+	}
+	return preds, sal
+}
+
+func TestFeatureNamesAndOrder(t *testing.T) {
+	// Flip features: one flip (z/1); drops of p(class 1) 0.8-0.4 and 0.8-0.7.
+	tail := []string{"flips", "confidence_drop_mean", "confidence_drop_max"}
+	tailX := []float64{1, 0.25, 0.4}
+	for _, tc := range []struct {
+		set   FeatureSet
+		names []string
+		x     []float64
+	}{
+		// Layer-major, variants sorted inside each layer.
+		{Full, []string{
+			"rmse_b_m_1", "rmse_b_m_2", "rmse_b_z_1", "rmse_b_z_2",
+			"rmse_a_m_1", "rmse_a_m_2", "rmse_a_z_1", "rmse_a_z_2",
+		}, []float64{10, 20, 30, 40, 50, 60, 70, 80}},
+		// Means of the table's rows (b, a), of its m and z columns
+		// ((10+20+50+60)/4, (30+40+70+80)/4) and of its severity 1 and 2
+		// columns ((10+30+50+70)/4, (20+40+60+80)/4).
+		{Compact, []string{
+			"rmse_layer_b", "rmse_layer_a", "rmse_m", "rmse_z", "rmse_severity_1", "rmse_severity_2",
+		}, []float64{25, 65, 35, 55, 40, 50}},
+	} {
+		preds, sal := orderRows()
+		m, err := BuildFeatures("test", preds, sal, "m", tc.set)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.set, err)
+		}
+		names := slices.Concat(tc.names, tail)
+		x := slices.Concat(tc.x, tailX)
+		if len(m.Names) != len(names) || len(m.X) != 1 || len(m.X[0]) != len(x) {
+			t.Fatalf("%s: names %v, rows %v; want names %v", tc.set, m.Names, m.X, names)
+		}
+		for i := range names {
+			if m.Names[i] != names[i] || math.Abs(m.X[0][i]-x[i]) > 1e-6 {
+				t.Fatalf("%s: column %d is %s = %g, want %s = %g", tc.set, i, m.Names[i], m.X[0][i], names[i], x[i])
+			}
+		}
+	}
+}
+
+func TestFeatureErrors(t *testing.T) {
+	type damage func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency)
+	for _, tc := range []struct {
+		name   string
+		set    FeatureSet
+		damage damage
+		want   string
+	}{
+		{"unknown set", "mean",
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) { return p, s },
+			`features: set "mean": want compact or full`},
+		{"no rows for the method", Full,
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) { return p, nil },
+			"features: split test has no saliency rows for method m: run analyze with --select all on this split"},
+		{"one layer x variant missing", Full,
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) { return p, s[1:] },
+			"features: test image 0 lacks the RMSE of layer a z/2"},
+		{"one layer x variant missing, compact", Compact,
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) { return p, s[1:] },
+			"features: test image 0 lacks the RMSE of layer a z/2"},
+		{"a whole layer missing", Compact,
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) {
+				clean := rows.Prediction{Split: "test", ImageID: 1, Corruption: "clean", Scores: []float32{1, 0}}
+				extra := rows.Saliency{Split: "test", ImageID: 1, Corruption: "m", Severity: 2, LayerAlias: "b", Method: "m"}
+				return append(p, clean), append(s, extra)
+			},
+			"features: test image 1 has saliency rows for 1 of 2 layers: run analyze with --select all on this split"},
+		{"no clean prediction", Full,
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) {
+				return []rows.Prediction{p[0], p[2]}, s
+			},
+			"features: test image 0 has no clean prediction"},
+		{"variant lacks the clean class's score", Compact,
+			func(p []rows.Prediction, s []rows.Saliency) ([]rows.Prediction, []rows.Saliency) {
+				p[0].Scores = []float32{1}
+				return p, s
+			},
+			"features: test image 0 z/1 has 1 scores, clean prediction is class 1"},
+	} {
+		preds, sal := tc.damage(orderRows())
+		m, err := BuildFeatures("test", preds, sal, "m", tc.set)
+		if err == nil {
+			t.Errorf("%s: accepted, features %v", tc.name, m.Names)
+			continue
+		}
+		if err.Error() != tc.want {
+			t.Errorf("%s: error %q, want %q", tc.name, err, tc.want)
+		}
 	}
 }

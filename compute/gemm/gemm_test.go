@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -121,9 +122,56 @@ func TestSgemmPanicsOnShortSlice(t *testing.T) {
 	Sgemm(false, false, 3, 3, 3, 1, a, 3, a, 3, 0, make([]float32, 4), 3)
 }
 
-func TestPeakPositive(t *testing.T) {
-	if g := Peak(64, time.Millisecond); !(g > 0) {
-		t.Fatalf("Peak(64) = %v GFLOPS, want > 0", g)
+// timedRate is an independent measurement of what Peak reports: the best
+// GFLOPS over batches of size^3 products. Each batch runs for at least
+// 2 ms, so that a coarse clock cannot make a batch take "0 s", and the
+// best batch is kept, so that a batch interrupted by another process on a
+// shared machine does not decide the result.
+func timedRate(size, batches int) float64 {
+	a := make([]float32, size*size)
+	b := make([]float32, size*size)
+	c := make([]float32, size*size)
+	for i := range a {
+		a[i], b[i] = float32(i%3), float32(i%4)
+	}
+	flops := 2 * float64(size) * float64(size) * float64(size)
+	Sgemm(false, false, size, size, size, 1, a, size, b, size, 0, c, size)
+	best := 0.0
+	for range batches {
+		calls, start := 0, time.Now()
+		for ; calls < 1 || time.Since(start) < 2*time.Millisecond; calls++ {
+			Sgemm(false, false, size, size, size, 1, a, size, b, size, 0, c, size)
+		}
+		best = max(best, float64(calls)*flops/time.Since(start).Seconds()/1e9)
+	}
+	return best
+}
+
+// TestPeakAgreesWithTimedSgemm checks that Peak measures what it claims,
+// GFLOPS of size^3 Sgemm calls, not that the machine is fast: a wrong flop
+// count, a unit slip (MFLOPS, ns) or a clock reading of 0 (+Inf) puts it
+// far outside the bounds, while any speed of this machine passes.
+func TestPeakAgreesWithTimedSgemm(t *testing.T) {
+	const size = 64
+	peak := Peak(size, time.Millisecond)
+	if math.IsNaN(peak) || math.IsInf(peak, 0) || peak <= 0 {
+		t.Fatalf("Peak(%d) = %v GFLOPS, want finite and positive", size, peak)
+	}
+	// Physical ceiling: 64 single-precision FLOP per cycle per core (two
+	// 16-lane FMA units, the most any current x86 or ARM core's vector
+	// units issue) at 6 GHz (above any sustained clock), on every core
+	// Sgemm may use (it splits over GOMAXPROCS). A unit slip to MFLOPS
+	// lands 1000x above it.
+	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if ceiling := 64 * 6.0 * float64(cores); peak > ceiling {
+		t.Fatalf("Peak(%d) = %.1f GFLOPS exceeds the %d-core ceiling of %.0f GFLOPS", size, peak, cores, ceiling)
+	}
+	// Peak keeps its best single product and timedRate its best batch, so
+	// the two agree to well within 5x unless the machine is starved for
+	// the whole of one measurement; the factor only tolerates that noise.
+	rate := timedRate(size, 3)
+	if r := peak / rate; r < 0.2 || r > 5 {
+		t.Fatalf("Peak(%d) = %.2f GFLOPS, timed Sgemm %.2f GFLOPS: ratio %.2f, want 0.2..5", size, peak, rate, r)
 	}
 }
 

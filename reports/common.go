@@ -9,13 +9,20 @@ import (
 	"strings"
 )
 
-// rendered is a figure and where its parts are, so tests can check panels
-// and legends without guessing coordinates.
-type rendered struct {
-	Image  *image.RGBA
-	Panels []image.Rectangle // every panel drawn with data
-	Empty  []image.Rectangle // panels drawn as "no data"
-	Legend []legendItem
+// Rendered is a figure and where its parts landed, so that callers and
+// tests can check panels and legends without guessing coordinates.
+type Rendered struct {
+	// Image is the whole figure, as wide as Options.Width asks (DefaultWidth
+	// for 0; never below the minimum width).
+	Image *image.RGBA
+	// Panels are the panels (or table cells) drawn with data, row by row,
+	// in Image's coordinates.
+	Panels []image.Rectangle
+	// Empty are the panels drawn as "no data" (or "—" cells), row by row.
+	Empty []image.Rectangle
+	// Legend is the legend's entries in legend order, as placed; nil for
+	// figures without a legend.
+	Legend []LegendItem
 }
 
 // canonicalCorruptions is the column order of every figure: the thesis's

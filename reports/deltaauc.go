@@ -35,218 +35,268 @@ type DeltaAUCOptions struct {
 // horizontal box of per-image RMSE (whiskers 5-95 %, box 25-75 %, median
 // tick) for each class and corruption (or severity), placed at the height
 // of that class's AUC drop.
-func DeltaAUCBoxes(rows []RMSEBoxRow, o DeltaAUCOptions) (image.Image, error) {
-	f, err := deltaAUC(rows, o, false)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image, nil
+func DeltaAUCBoxes(rows []RMSEBoxRow, o DeltaAUCOptions) (*Rendered, error) {
+	return deltaAUC(rows, o, false)
 }
 
 // DeltaAUCScatter is DeltaAUCBoxes with one point per group at its mean
 // RMSE: less detail, but readable when boxes pile up.
-func DeltaAUCScatter(rows []RMSEBoxRow, o DeltaAUCOptions) (image.Image, error) {
-	f, err := deltaAUC(rows, o, true)
+func DeltaAUCScatter(rows []RMSEBoxRow, o DeltaAUCOptions) (*Rendered, error) {
+	return deltaAUC(rows, o, true)
+}
+
+func deltaAUC(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*Rendered, error) {
+	d, err := newBoxData(rows, o, scatter)
 	if err != nil {
 		return nil, err
 	}
-	return f.Image, nil
+	tf, err := newTypeface()
+	if err != nil {
+		return nil, err
+	}
+	p := newPage(o.Options)
+	enc := newBoxEncoding(d, o.Rows, scatter)
+	g := deltaAUCGrid(d, enc, o.Title, scatter)
+	lay := g.layout(tf, p)
+	pr := lay.Panels[0][0]
+	xs := xScale(tf, p, 0, d.xmax, pr.Dx())
+	pad := 0.04 * math.Max(d.ymax-d.ymin, 1e-3)
+	ys := yScale(tf, p, d.ymin-pad, d.ymax+pad, pr.Dy())
+	cells := d.cells(enc)
+	scale := p.tickPx / 21
+	return g.render(tf, p, lay, func(ri, ci int, r image.Rectangle) (image.Image, error) {
+		cell := cells[[2]int{ri, ci}]
+		if len(cell) == 0 {
+			return nil, nil
+		}
+		img, err := renderChart(panelChart(tf, p, r.Dx(), r.Dy(), xs, ys, boxSeries(cell, enc.colour, scatter, scale)))
+		if err != nil {
+			return nil, fmt.Errorf("%s %s %s: %w", d.what, g.RowLabels[ri], g.ColLabels[ci], err)
+		}
+		return img, nil
+	})
 }
 
-func deltaAUC(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*rendered, error) {
-	what := "delta AUC boxes"
+// boxData is the checked rows of one delta-AUC figure and what its grid
+// and axes need.
+type boxData struct {
+	what             string       // the figure's name, for errors
+	keep             []RMSEBoxRow // the rows drawn
+	run              runKey
+	layers           []layerInfo // columns, shallow to deep
+	corrs            []string    // corruptions in figure order
+	sevs             []int
+	classes          int // classes of the dataset with the most
+	skipped          int // rows left out for want of a delta AUC
+	xmax, ymin, ymax float64
+}
+
+// newBoxData keeps the rows of the chosen corruptions that have a delta
+// AUC. Rows without one are counted, not fatal: a class missing from the
+// per-class metrics should not cost the whole figure.
+func newBoxData(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*boxData, error) {
+	d := &boxData{what: "delta AUC boxes"}
 	if scatter {
-		what = "delta AUC scatter"
+		d.what = "delta AUC scatter"
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: no rows (did the rmse_boxes query match any run?)", what)
+		return nil, fmt.Errorf("%s: no rows (did the rmse_boxes query match any run?)", d.what)
 	}
 	want := map[string]bool{}
 	for _, c := range o.Corruptions {
 		want[c] = true
 	}
 	var runs []runKey
-	var keep []RMSEBoxRow
 	var corrs []string
 	var sevs []int
 	var layers []layerInfo
-	names := map[string]map[int]string{}
-	skipped := 0
-	xmax, ymin, ymax := 0.0, 0.0, 0.0
+	labels := map[string]map[int]bool{} // dataset -> labels
 	for _, r := range rows {
 		runs = append(runs, runKey{r.Dataset, r.Run})
 		if len(want) > 0 && !want[r.Corruption] {
 			continue
 		}
 		if !finite(r.DeltaAUC) {
-			skipped++
+			d.skipped++
 			continue
 		}
-		if !finite(r.Q05, r.Q25, r.Median, r.Q75, r.Q95, r.MeanRMSE) {
-			return nil, fmt.Errorf("%s: %s severity %d class %s layer %s: RMSE statistics are not numbers", what, r.Corruption, r.Severity, r.ClassName, r.Layer)
+		if err := checkBox(d.what, r); err != nil {
+			return nil, err
 		}
-		if !(r.Q05 <= r.Q25 && r.Q25 <= r.Median && r.Median <= r.Q75 && r.Q75 <= r.Q95) {
-			return nil, fmt.Errorf("%s: %s severity %d class %s layer %s: quantiles out of order (%g, %g, %g, %g, %g)",
-				what, r.Corruption, r.Severity, r.ClassName, r.Layer, r.Q05, r.Q25, r.Median, r.Q75, r.Q95)
-		}
-		keep = append(keep, r)
+		d.keep = append(d.keep, r)
 		corrs = append(corrs, r.Corruption)
 		sevs = append(sevs, r.Severity)
 		layers = append(layers, layerInfo{r.LayerDepth, r.Layer, r.LayerAlias})
-		if names[r.Dataset] == nil {
-			names[r.Dataset] = map[int]string{}
+		if labels[r.Dataset] == nil {
+			labels[r.Dataset] = map[int]bool{}
 		}
-		names[r.Dataset][r.Label] = r.ClassName
-		hi := r.Q95
-		if scatter {
-			hi = r.MeanRMSE
-		}
-		xmax = math.Max(xmax, hi)
-		ymin = math.Min(ymin, r.DeltaAUC)
-		ymax = math.Max(ymax, r.DeltaAUC)
+		labels[r.Dataset][r.Label] = true
+		d.extend(r, scatter)
 	}
 	runs = sortRunKeys(runs)
+	if err := d.checkKept(runs, rows, o.Corruptions); err != nil {
+		return nil, err
+	}
+	order, err := layerOrder(layers)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.what, err)
+	}
+	d.run, d.layers, d.sevs = runs[0], order, uniqueSorted(sevs)
+	if d.corrs = o.Corruptions; d.corrs == nil {
+		d.corrs = sortCorruptions(corrs)
+	}
+	for _, m := range labels {
+		d.classes = max(d.classes, len(m))
+	}
+	return d, nil
+}
+
+// checkBox rejects statistics that would draw a nonsense box.
+func checkBox(what string, r RMSEBoxRow) error {
+	if !finite(r.Q05, r.Q25, r.Median, r.Q75, r.Q95, r.MeanRMSE) {
+		return fmt.Errorf("%s: %s severity %d class %s layer %s: RMSE statistics are not numbers", what, r.Corruption, r.Severity, r.ClassName, r.Layer)
+	}
+	if !(r.Q05 <= r.Q25 && r.Q25 <= r.Median && r.Median <= r.Q75 && r.Q75 <= r.Q95) {
+		return fmt.Errorf("%s: %s severity %d class %s layer %s: quantiles out of order (%g, %g, %g, %g, %g)",
+			what, r.Corruption, r.Severity, r.ClassName, r.Layer, r.Q05, r.Q25, r.Median, r.Q75, r.Q95)
+	}
+	return nil
+}
+
+// extend grows the axes' ranges to hold r's mark: the box's right
+// whisker, or the scatter's point.
+func (d *boxData) extend(r RMSEBoxRow, scatter bool) {
+	hi := r.Q95
+	if scatter {
+		hi = r.MeanRMSE
+	}
+	d.xmax = math.Max(d.xmax, hi)
+	d.ymin = math.Min(d.ymin, r.DeltaAUC)
+	d.ymax = math.Max(d.ymax, r.DeltaAUC)
+}
+
+// checkKept says why there is nothing to draw, or that rows of several
+// runs would mix in one panel; runs is sorted and deduplicated.
+func (d *boxData) checkKept(runs []runKey, rows []RMSEBoxRow, asked []string) error {
 	if len(runs) > 1 {
 		var s []string
 		for _, k := range runs {
 			s = append(s, k.Dataset+"/"+k.Run)
 		}
-		return nil, fmt.Errorf("%s: rows from %d runs (%s): pass one run (--run) to the rmse_boxes query", what, len(runs), strings.Join(s, ", "))
+		return fmt.Errorf("%s: rows from %d runs (%s): pass one run (--run) to the rmse_boxes query", d.what, len(runs), strings.Join(s, ", "))
 	}
-	if len(keep) == 0 {
-		if skipped > 0 {
-			return nil, fmt.Errorf("%s: all %d rows lack a delta AUC (no per-class AUC in metrics?)", what, skipped)
-		}
-		return nil, fmt.Errorf("%s: no rows for corruptions %s (rows have %s)", what, strings.Join(o.Corruptions, ", "), strings.Join(sortCorruptions(uniqueCorrs(rows)), ", "))
+	if len(d.keep) > 0 {
+		return nil
 	}
-	order, err := layerOrder(layers)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+	if d.skipped > 0 {
+		return fmt.Errorf("%s: all %d rows lack a delta AUC (no per-class AUC in metrics?)", d.what, d.skipped)
 	}
-	corrList := o.Corruptions
-	if corrList == nil {
-		corrList = sortCorruptions(corrs)
-	}
-	sevList := uniqueSorted(sevs)
+	return fmt.Errorf("%s: no rows for corruptions %s (rows have %s)", d.what, strings.Join(asked, ", "), strings.Join(sortCorruptions(uniqueCorrs(rows)), ", "))
+}
 
-	tf, err := newTypeface()
-	if err != nil {
-		return nil, err
+// cells groups the drawn rows by grid cell {row, column}.
+func (d *boxData) cells(e boxEncoding) map[[2]int][]RMSEBoxRow {
+	depths := layerDepths(d.layers)
+	out := map[[2]int][]RMSEBoxRow{}
+	for _, r := range d.keep {
+		ri, ci := e.row(r), indexOf(depths, r.LayerDepth)
+		if ri < 0 || ci < 0 {
+			continue
+		}
+		out[[2]int{ri, ci}] = append(out[[2]int{ri, ci}], r)
 	}
-	p := newPage(o.Options)
-	g := grid{
-		YTitle: "ΔAUC of the class, one-vs-rest (clean − corrupted)",
-		XTitle: "per-image saliency RMSE (0–255)",
-		Aspect: 1,
-		Cols:   len(order),
-	}
-	for _, l := range order {
-		g.ColLabels = append(g.ColLabels, l.header())
-	}
-	rowOf := func(r RMSEBoxRow) int { return indexOf(sevList, r.Severity) }
-	colour := func(r RMSEBoxRow) color.RGBA { return CorruptionColor(r.Corruption) }
-	var legend []legendEntry
+	return out
+}
+
+// boxEncoding is what a delta-AUC grid's rows and colours stand for: one
+// of severity and corruption each.
+type boxEncoding struct {
+	rowsAre, colourIs string
+	rowLabels         []string
+	legendTitle       string
+	legend            []legendEntry
+	row               func(RMSEBoxRow) int // the grid row of a row; -1 for none
+	colour            func(RMSEBoxRow) color.RGBA
+}
+
+func newBoxEncoding(d *boxData, rows DeltaAUCRows, scatter bool) boxEncoding {
 	kind := swatchBox
 	if scatter {
 		kind = swatchDot
 	}
-	if o.Rows == RowsByCorruption {
-		g.Rows = len(corrList)
-		for _, c := range corrList {
-			g.RowLabels = append(g.RowLabels, c)
+	if rows == RowsByCorruption {
+		e := boxEncoding{
+			rowsAre: "corruption", colourIs: "severity", legendTitle: "severity:",
+			row:    func(r RMSEBoxRow) int { return indexOf(d.corrs, r.Corruption) },
+			colour: func(r RMSEBoxRow) color.RGBA { return SeverityColor(r.Severity) },
 		}
-		rowOf = func(r RMSEBoxRow) int { return indexOf(corrList, r.Corruption) }
-		colour = func(r RMSEBoxRow) color.RGBA { return SeverityColor(r.Severity) }
-		for _, s := range sevList {
-			legend = append(legend, legendEntry{Label: strconv.Itoa(s), Color: SeverityColor(s), Kind: kind})
+		e.rowLabels = append(e.rowLabels, d.corrs...)
+		for _, s := range d.sevs {
+			e.legend = append(e.legend, legendEntry{Label: strconv.Itoa(s), Color: SeverityColor(s), Kind: kind})
 		}
-		g.LegendTitle = "severity:"
-	} else {
-		g.Rows = len(sevList)
-		for _, s := range sevList {
-			g.RowLabels = append(g.RowLabels, "severity "+strconv.Itoa(s))
-		}
-		for _, c := range corrList {
-			legend = append(legend, legendEntry{Label: c, Color: CorruptionColor(c), Kind: kind})
-		}
-		g.LegendTitle = "corruption:"
+		return e
 	}
-	g.Legend = legend
-	classes := 0
-	for _, m := range names {
-		classes = max(classes, len(m))
+	e := boxEncoding{
+		rowsAre: "severity", colourIs: "corruption", legendTitle: "corruption:",
+		row:    func(r RMSEBoxRow) int { return indexOf(d.sevs, r.Severity) },
+		colour: func(r RMSEBoxRow) color.RGBA { return CorruptionColor(r.Corruption) },
+	}
+	for _, s := range d.sevs {
+		e.rowLabels = append(e.rowLabels, "severity "+strconv.Itoa(s))
+	}
+	for _, c := range d.corrs {
+		e.legend = append(e.legend, legendEntry{Label: c, Color: CorruptionColor(c), Kind: kind})
+	}
+	return e
+}
+
+// deltaAUCGrid is the page around the panels: a column per layer, rows and
+// legend as the encoding says; title "" means the automatic one.
+func deltaAUCGrid(d *boxData, e boxEncoding, title string, scatter bool) grid {
+	g := grid{
+		Title:       title,
+		YTitle:      "ΔAUC of the class, one-vs-rest (clean − corrupted)",
+		XTitle:      "per-image saliency RMSE (0–255)",
+		Aspect:      1,
+		Rows:        len(e.rowLabels),
+		Cols:        len(d.layers),
+		RowLabels:   e.rowLabels,
+		Legend:      e.legend,
+		LegendTitle: e.legendTitle,
+	}
+	for _, l := range d.layers {
+		g.ColLabels = append(g.ColLabels, l.header())
 	}
 	shape := "boxes: per-image RMSE, whiskers 5–95 %, box 25–75 %, tick = median"
 	if scatter {
 		shape = "points: mean per-image RMSE"
-	}
-	g.Subtitle = joinParts(runText(runs[0]), fmt.Sprintf("one mark per class (%d) × %s", classes,
-		map[bool]string{true: "severity", false: "corruption"}[o.Rows == RowsByCorruption]), shape)
-	if scatter {
 		g.XTitle = "mean per-image saliency RMSE (0–255)"
 	}
-	if skipped > 0 {
-		g.Subtitle += fmt.Sprintf(" · %d groups without ΔAUC left out", skipped)
+	g.Subtitle = joinParts(runText(d.run), fmt.Sprintf("one mark per class (%d) × %s", d.classes, e.colourIs), shape)
+	if d.skipped > 0 {
+		g.Subtitle += fmt.Sprintf(" · %d groups without ΔAUC left out", d.skipped)
 	}
-	g.Title = o.Title
 	if g.Title == "" {
-		by := "severity"
-		if o.Rows == RowsByCorruption {
-			by = "corruption"
-		}
-		g.Title = fmt.Sprintf("AUC drop against saliency change, by %s and layer", by)
+		g.Title = fmt.Sprintf("AUC drop against saliency change, by %s and layer", e.rowsAre)
 	}
+	return g
+}
 
-	lay := g.layout(tf, p)
-	pr := lay.Panels[0][0]
-	xs := xScale(tf, p, 0, xmax, pr.Dx())
-	pad := 0.04 * math.Max(ymax-ymin, 1e-3)
-	ys := yScale(tf, p, ymin-pad, ymax+pad, pr.Dy())
-
-	type cellKey struct{ row, col int }
-	byCell := map[cellKey][]RMSEBoxRow{}
-	for _, r := range keep {
-		ri, ci := rowOf(r), indexOf(layerDepths(order), r.LayerDepth)
-		if ri < 0 || ci < 0 {
-			continue
+// boxSeries is one panel's marks over a dashed zero line: a box per row,
+// or a point at its mean RMSE.
+func boxSeries(cell []RMSEBoxRow, colour func(RMSEBoxRow) color.RGBA, scatter bool, scale float64) []chart.Series {
+	series := []chart.Series{hRule{Y: 0, Color: mutedColor.rgba(), Width: 1.5 * scale, Dash: []float64{6 * scale, 4 * scale}}}
+	if scatter {
+		for _, r := range cell {
+			series = append(series, scatterSeries("", []float64{r.MeanRMSE}, []float64{r.DeltaAUC}, colour(r), 5*scale))
 		}
-		byCell[cellKey{ri, ci}] = append(byCell[cellKey{ri, ci}], r)
+		return series
 	}
-	out := &rendered{}
-	panels := make([][]image.Image, g.Rows)
-	scale := p.tickPx / 21
-	for ri := range g.Rows {
-		panels[ri] = make([]image.Image, g.Cols)
-		for ci := range g.Cols {
-			rect := lay.Panels[ri][ci]
-			cell := byCell[cellKey{ri, ci}]
-			if len(cell) == 0 {
-				out.Empty = append(out.Empty, rect)
-				continue
-			}
-			series := []chart.Series{hRule{Y: 0, Color: mutedColor.rgba(), Width: 1.5 * scale, Dash: []float64{6 * scale, 4 * scale}}}
-			if scatter {
-				for _, r := range cell {
-					series = append(series, scatterSeries("", []float64{r.MeanRMSE}, []float64{r.DeltaAUC}, colour(r), 5*scale))
-				}
-			} else {
-				var boxes []hBox
-				for _, r := range cell {
-					boxes = append(boxes, hBox{Y: r.DeltaAUC, Lo: r.Q05, Q1: r.Q25, Median: r.Median, Q3: r.Q75, Hi: r.Q95, Color: colour(r)})
-				}
-				series = append(series, hBoxSeries{Boxes: boxes, Thickness: 7 * scale, Width: 1.5 * scale})
-			}
-			img, err := renderChart(panelChart(tf, p, rect.Dx(), rect.Dy(), xs, ys, series))
-			if err != nil {
-				return nil, fmt.Errorf("%s %s %s: %w", what, g.RowLabels[ri], g.ColLabels[ci], err)
-			}
-			panels[ri][ci] = img
-			out.Panels = append(out.Panels, rect)
-		}
+	var boxes []hBox
+	for _, r := range cell {
+		boxes = append(boxes, hBox{Y: r.DeltaAUC, Lo: r.Q05, Q1: r.Q25, Median: r.Median, Q3: r.Q75, Hi: r.Q95, Color: colour(r)})
 	}
-	out.Image = g.compose(tf, p, lay, panels)
-	out.Legend = lay.LegendItems
-	return out, nil
+	return append(series, hBoxSeries{Boxes: boxes, Thickness: 7 * scale, Width: 1.5 * scale})
 }
 
 func indexOf[T comparable](xs []T, v T) int {

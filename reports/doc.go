@@ -17,8 +17,8 @@
 // Typical use, once the named queries have run:
 //
 //	rows, err := reports.DecodeRows[reports.LayerProfileRow](columns, values)
-//	img, err := reports.LayerProfile(rows, reports.LayerProfileOptions{Severity: 3, Selection: "incorrect"})
-//	err = reports.WritePNG("out/layer_profile_s3_incorrect.png", img)
+//	fig, err := reports.LayerProfile(rows, reports.LayerProfileOptions{Severity: 3, Selection: "incorrect"})
+//	err = reports.WritePNG("out/layer_profile_s3_incorrect.png", fig.Image)
 //
 // or, for the whole report with its index.html:
 //

@@ -18,15 +18,7 @@ type MontageOptions struct {
 // Montage draws the thesis's Figure 2.3: rows are severities, columns the
 // clean image then each corruption, scaled up with nearest-neighbour
 // sampling so that pixels stay pixels.
-func Montage(images []MontageImage, o MontageOptions) (image.Image, error) {
-	f, err := montage(images, o)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image, nil
-}
-
-func montage(images []MontageImage, o MontageOptions) (*rendered, error) {
+func Montage(images []MontageImage, o MontageOptions) (*Rendered, error) {
 	if len(images) == 0 {
 		return nil, fmt.Errorf("montage: no images")
 	}
@@ -80,27 +72,16 @@ func montage(images []MontageImage, o MontageOptions) (*rendered, error) {
 	for _, s := range sevList {
 		g.RowLabels = append(g.RowLabels, "severity "+strconv.Itoa(s))
 	}
-	lay := g.layout(tf, p)
-	out := &rendered{}
-	panels := make([][]image.Image, g.Rows)
-	for ri, s := range sevList {
-		panels[ri] = make([]image.Image, g.Cols)
-		for ci := range g.Cols {
-			rect := lay.Panels[ri][ci]
-			im := *clean
-			if ci > 0 {
-				var ok bool
-				if im, ok = byKey[key{cols[ci-1], s}]; !ok {
-					out.Empty = append(out.Empty, rect)
-					continue
-				}
+	return g.render(tf, p, g.layout(tf, p), func(ri, ci int, r image.Rectangle) (image.Image, error) {
+		im := *clean
+		if ci > 0 {
+			var ok bool
+			if im, ok = byKey[key{cols[ci-1], sevList[ri]}]; !ok {
+				return nil, nil
 			}
-			panels[ri][ci] = scaledPicture(im.Pixels, im.H, im.W, im.C, nil, 0, rect.Dx(), rect.Dy())
-			out.Panels = append(out.Panels, rect)
 		}
-	}
-	out.Image = g.compose(tf, p, lay, panels)
-	return out, nil
+		return scaledPicture(im.Pixels, im.H, im.W, im.C, nil, 0, r.Dx(), r.Dy()), nil
+	})
 }
 
 // SaliencyOptions configure the saliency grid.
@@ -119,18 +100,32 @@ type SaliencyOptions struct {
 // clean image and each corruption at one severity, columns the input and
 // then each layer's map blended over the input, with the prediction and
 // its confidence per row and a colour bar.
-func SaliencyGrid(cells []MapCell, o SaliencyOptions) (image.Image, error) {
-	f, err := saliencyGrid(cells, o)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image, nil
-}
-
-func saliencyGrid(cells []MapCell, o SaliencyOptions) (*rendered, error) {
+func SaliencyGrid(cells []MapCell, o SaliencyOptions) (*Rendered, error) {
 	if len(cells) == 0 {
 		return nil, fmt.Errorf("saliency grid: no maps (does the run store maps? analyze keeps the first K images per class)")
 	}
+	cmap, alpha, err := saliencyStyle(o)
+	if err != nil {
+		return nil, err
+	}
+	d, err := newMapData(cells, o.Severity, o.Corruptions)
+	if err != nil {
+		return nil, err
+	}
+	tf, err := newTypeface()
+	if err != nil {
+		return nil, err
+	}
+	p := newPage(o.Options)
+	g := saliencyGrid(d, o, cmap, alpha)
+	table := lut(cmap)
+	return g.render(tf, p, g.layout(tf, p), func(ri, ci int, r image.Rectangle) (image.Image, error) {
+		return d.panel(ri, ci, r, &table, alpha), nil
+	})
+}
+
+// saliencyStyle is the colour map and its weight, defaults filled in.
+func saliencyStyle(o SaliencyOptions) (ColorMap, float64, error) {
 	cmap := o.ColorMap
 	if cmap == nil {
 		cmap = Turbo
@@ -140,71 +135,104 @@ func saliencyGrid(cells []MapCell, o SaliencyOptions) (*rendered, error) {
 		alpha = 0.5
 	}
 	if alpha < 0 || alpha > 1 {
-		return nil, fmt.Errorf("saliency grid: alpha %g outside (0, 1]", alpha)
+		return nil, 0, fmt.Errorf("saliency grid: alpha %g outside (0, 1]", alpha)
 	}
+	return cmap, alpha, nil
+}
+
+// mapKey is one map of the grid: a variant at a layer.
+type mapKey struct {
+	corr  string
+	depth int
+}
+
+// mapData is the maps of one image at one severity, indexed by variant
+// and layer.
+type mapData struct {
+	byKey    map[mapKey]MapCell
+	layers   []layerInfo // columns after the input, shallow to deep
+	rows     []string    // "clean", then the corruptions
+	first    MapCell     // the first map kept, which names the image
+	severity int
+}
+
+// newMapData checks and indexes the maps of the clean image and of the
+// corruptions at severity; corrs fixes the row order, nil meaning those
+// present. Maps at other severities are skipped unchecked.
+func newMapData(cells []MapCell, severity int, corrs []string) (*mapData, error) {
+	d := &mapData{byKey: map[mapKey]MapCell{}, severity: severity}
 	type imgKey struct {
 		run runKey
 		id  int
 	}
-	type key struct {
-		corr  string
-		depth int
-	}
 	var ids []string
 	seen := map[imgKey]bool{}
-	byKey := map[key]MapCell{}
-	var corrs []string
+	var present []string
 	var sevs []int
 	var layers []layerInfo
-	var first MapCell
 	for i, c := range cells {
-		k := imgKey{runKey{c.Dataset, c.Run}, c.ImageID}
-		if !seen[k] {
+		if k := (imgKey{runKey{c.Dataset, c.Run}, c.ImageID}); !seen[k] {
 			seen[k] = true
 			ids = append(ids, fmt.Sprintf("%s/%s image %d", c.Dataset, c.Run, c.ImageID))
 		}
 		if c.Corruption != "clean" {
 			sevs = append(sevs, c.Severity)
-			if c.Severity != o.Severity {
+			if c.Severity != severity {
 				continue
 			}
+			present = append(present, c.Corruption)
 		}
-		if err := checkPixels(c.Image, c.H, c.W, c.C); err != nil {
-			return nil, fmt.Errorf("saliency grid: row %d (%s, %s): image: %w", i, c.Corruption, c.Layer, err)
+		if err := checkMap(i, c); err != nil {
+			return nil, err
 		}
-		if len(c.Map) != c.H*c.W {
-			return nil, fmt.Errorf("saliency grid: row %d (%s, %s): map has %d values, want height×width = %d", i, c.Corruption, c.Layer, len(c.Map), c.H*c.W)
+		if len(d.byKey) == 0 {
+			d.first = c
 		}
-		if len(byKey) == 0 {
-			first = c
-		}
-		byKey[key{c.Corruption, c.LayerDepth}] = c
-		if c.Corruption != "clean" {
-			corrs = append(corrs, c.Corruption)
-		}
+		d.byKey[mapKey{c.Corruption, c.LayerDepth}] = c
 		layers = append(layers, layerInfo{c.LayerDepth, c.Layer, c.LayerAlias})
 	}
 	if len(seen) > 1 {
 		return nil, fmt.Errorf("saliency grid: maps of %d images (%s): pass one image_id to the saliency_grid query", len(seen), strings.Join(ids, ", "))
 	}
-	if len(corrs) == 0 {
-		return nil, fmt.Errorf("saliency grid: no corrupted maps at severity %d (maps have severities %s)", o.Severity, joinInts(uniqueSorted(sevs)))
+	if len(present) == 0 {
+		return nil, fmt.Errorf("saliency grid: no corrupted maps at severity %d (maps have severities %s)", severity, joinInts(uniqueSorted(sevs)))
 	}
 	order, err := layerOrder(layers)
 	if err != nil {
 		return nil, fmt.Errorf("saliency grid: %w", err)
 	}
-	rowsC := o.Corruptions
-	if rowsC == nil {
-		rowsC = sortCorruptions(corrs)
+	d.layers = order
+	if corrs == nil {
+		corrs = sortCorruptions(present)
 	}
-	rowsC = append([]string{"clean"}, rowsC...)
+	d.rows = append([]string{"clean"}, corrs...)
+	return d, nil
+}
 
-	tf, err := newTypeface()
-	if err != nil {
-		return nil, err
+// checkMap rejects a row whose image or map does not match its size.
+func checkMap(i int, c MapCell) error {
+	if err := checkPixels(c.Image, c.H, c.W, c.C); err != nil {
+		return fmt.Errorf("saliency grid: row %d (%s, %s): image: %w", i, c.Corruption, c.Layer, err)
 	}
-	p := newPage(o.Options)
+	if len(c.Map) != c.H*c.W {
+		return fmt.Errorf("saliency grid: row %d (%s, %s): map has %d values, want height×width = %d", i, c.Corruption, c.Layer, len(c.Map), c.H*c.W)
+	}
+	return nil
+}
+
+// input is a variant's shallowest map, which carries its input image and
+// prediction (the same at every layer).
+func (d *mapData) input(corr string) (MapCell, bool) {
+	for _, l := range d.layers {
+		if m, ok := d.byKey[mapKey{corr, l.Depth}]; ok {
+			return m, true
+		}
+	}
+	return MapCell{}, false
+}
+
+func saliencyGrid(d *mapData, o SaliencyOptions, cmap ColorMap, alpha float64) grid {
+	first := d.first
 	g := grid{
 		Title: o.Title,
 		Subtitle: joinParts(runText(runKey{first.Dataset, first.Run}),
@@ -213,71 +241,59 @@ func saliencyGrid(cells []MapCell, o SaliencyOptions) (*rendered, error) {
 			fmt.Sprintf("severity %d", o.Severity), "red: prediction differs from the true class"),
 		ColLabels:     []string{"input"},
 		Aspect:        float64(first.H) / float64(first.W),
-		Rows:          len(rowsC),
-		Cols:          len(order) + 1,
+		Rows:          len(d.rows),
+		Cols:          len(d.layers) + 1,
 		ColorBar:      cmap,
 		ColorBarLabel: "saliency (each map min–max scaled to 0–1)",
+		RowNotes:      d.rowNotes(),
 	}
 	if g.Title == "" {
 		g.Title = "Saliency maps by layer, clean and corrupted"
 	}
-	for _, l := range order {
+	for _, l := range d.layers {
 		g.ColLabels = append(g.ColLabels, l.header())
 	}
-	for _, c := range rowsC {
+	return g
+}
+
+// rowNotes name each row's variant and its prediction, red when wrong.
+func (d *mapData) rowNotes() [][]noteLine {
+	var out [][]noteLine
+	for _, c := range d.rows {
 		lines := []noteLine{{Text: c, Color: inkColor}}
 		if c != "clean" {
-			lines[0].Text += " s" + strconv.Itoa(o.Severity)
+			lines[0].Text += " s" + strconv.Itoa(d.severity)
 		}
-		// Prediction of the variant: the same at every layer, so take any.
-		for _, l := range order {
-			if m, ok := byKey[key{c, l.Depth}]; ok {
-				col := inkColor
-				if m.Predicted != m.ClassName {
-					col = wrongColor
-				}
-				lines = append(lines, noteLine{Text: fmt.Sprintf("pred %s %.2f", m.Predicted, m.Confidence), Color: col})
-				break
+		if m, ok := d.input(c); ok {
+			col := inkColor
+			if m.Predicted != m.ClassName {
+				col = wrongColor
 			}
+			lines = append(lines, noteLine{Text: fmt.Sprintf("pred %s %.2f", m.Predicted, m.Confidence), Color: col})
 		}
-		g.RowNotes = append(g.RowNotes, lines)
+		out = append(out, lines)
 	}
-	lay := g.layout(tf, p)
-	table := lut(cmap)
-	out := &rendered{}
-	panels := make([][]image.Image, g.Rows)
-	for ri, c := range rowsC {
-		panels[ri] = make([]image.Image, g.Cols)
-		var input *MapCell
-		for _, l := range order {
-			if m, ok := byKey[key{c, l.Depth}]; ok {
-				input = &m
-				break
-			}
-		}
-		for ci := range g.Cols {
-			rect := lay.Panels[ri][ci]
-			if input == nil {
-				out.Empty = append(out.Empty, rect)
-				continue
-			}
-			if ci == 0 {
-				panels[ri][ci] = scaledPicture(input.Image, input.H, input.W, input.C, nil, 0, rect.Dx(), rect.Dy())
-				out.Panels = append(out.Panels, rect)
-				continue
-			}
-			m, ok := byKey[key{c, order[ci-1].Depth}]
-			if !ok {
-				out.Empty = append(out.Empty, rect)
-				continue
-			}
-			over := func(i int) color.RGBA { return table[int(math.Round(clamp01(float64(m.Map[i]))*255))] }
-			panels[ri][ci] = scaledPicture(m.Image, m.H, m.W, m.C, over, alpha, rect.Dx(), rect.Dy())
-			out.Panels = append(out.Panels, rect)
-		}
+	return out
+}
+
+// panel is the input image (column 0) or a layer's map blended over it,
+// or nil for "no data". A variant without any map has no input to show
+// either.
+func (d *mapData) panel(ri, ci int, r image.Rectangle, table *[256]color.RGBA, alpha float64) image.Image {
+	c := d.rows[ri]
+	input, ok := d.input(c)
+	if !ok {
+		return nil
 	}
-	out.Image = g.compose(tf, p, lay, panels)
-	return out, nil
+	if ci == 0 {
+		return scaledPicture(input.Image, input.H, input.W, input.C, nil, 0, r.Dx(), r.Dy())
+	}
+	m, ok := d.byKey[mapKey{c, d.layers[ci-1].Depth}]
+	if !ok {
+		return nil
+	}
+	over := func(i int) color.RGBA { return table[int(math.Round(clamp01(float64(m.Map[i]))*255))] }
+	return scaledPicture(m.Image, m.H, m.W, m.C, over, alpha, r.Dx(), r.Dy())
 }
 
 // wrongColor marks a prediction that differs from the true class.

@@ -97,19 +97,21 @@ type legendEntry struct {
 	Kind  swatchKind
 }
 
-// legendItem is an entry placed on the image.
-type legendItem struct {
-	Entry  legendEntry
-	Shown  string // the label as drawn: shortened with "…" if it could not fit
-	Swatch image.Rectangle
+// LegendItem is a legend entry as placed on a figure.
+type LegendItem struct {
+	Label  string          // the entry's full label
+	Shown  string          // the label as drawn: shortened with "…" if it could not fit
+	Color  color.RGBA      // the swatch's colour; zero for a group heading
+	Swatch image.Rectangle // empty for a group heading such as "breastmnist:"
 	Text   image.Rectangle
+	kind   swatchKind
 }
 
 // legendLayout flows the title and entries into centred rows no wider than
 // width starting at top; it returns the placed entries, the title's box and
 // the height used. The legend lives in its own strip below the panels, so
 // even seven classes stay readable and never cover data.
-func legendLayout(tf *typeface, title string, entries []legendEntry, left, top, width int, px float64) ([]legendItem, image.Rectangle, int) {
+func legendLayout(tf *typeface, title string, entries []legendEntry, left, top, width int, px float64) ([]LegendItem, image.Rectangle, int) {
 	if len(entries) == 0 {
 		return nil, image.Rectangle{}, 0
 	}
@@ -159,7 +161,7 @@ func legendLayout(tf *typeface, title string, entries []legendEntry, left, top, 
 	}
 	rows = append(rows, cur)
 
-	items := make([]legendItem, len(entries))
+	items := make([]LegendItem, len(entries))
 	var titleRect image.Rectangle
 	rowGap := roundInt(px * 0.5)
 	y := top
@@ -176,15 +178,11 @@ func legendLayout(tf *typeface, title string, entries []legendEntry, left, top, 
 			if c.title {
 				titleRect = image.Rect(x, y, x+c.w, y+lh)
 			} else if entries[c.idx].Kind == swatchNone {
-				items[c.idx] = legendItem{Entry: entries[c.idx], Shown: shown[c.idx], Text: image.Rect(x, y, x+c.w, y+lh)}
+				items[c.idx] = placedEntry(entries[c.idx], shown[c.idx], image.Rectangle{}, image.Rect(x, y, x+c.w, y+lh))
 			} else {
 				sy := y + (lh-roundInt(px*0.7))/2
-				items[c.idx] = legendItem{
-					Entry:  entries[c.idx],
-					Shown:  shown[c.idx],
-					Swatch: image.Rect(x, sy, x+sw, sy+roundInt(px*0.7)),
-					Text:   image.Rect(x+sw+pad, y, x+c.w, y+lh),
-				}
+				items[c.idx] = placedEntry(entries[c.idx], shown[c.idx],
+					image.Rect(x, sy, x+sw, sy+roundInt(px*0.7)), image.Rect(x+sw+pad, y, x+c.w, y+lh))
 			}
 			x += c.w + spacing
 		}
@@ -193,15 +191,19 @@ func legendLayout(tf *typeface, title string, entries []legendEntry, left, top, 
 	return items, titleRect, y - top - rowGap
 }
 
+func placedEntry(e legendEntry, shown string, swatch, text image.Rectangle) LegendItem {
+	return LegendItem{Label: e.Label, Shown: shown, Color: e.Color, Swatch: swatch, Text: text, kind: e.Kind}
+}
+
 // drawLegend paints placed legend entries.
-func drawLegend(dst draw.Image, tf *typeface, title string, titleRect image.Rectangle, items []legendItem, px float64) {
+func drawLegend(dst draw.Image, tf *typeface, title string, titleRect image.Rectangle, items []LegendItem, px float64) {
 	if title != "" {
 		tf.text(dst, title, titleRect.Min.X, titleRect.Min.Y, px, inkColor, alignLeft)
 	}
 	for _, it := range items {
 		s := it.Swatch
-		c := it.Entry.Color
-		switch it.Entry.Kind {
+		c := it.Color
+		switch it.kind {
 		case swatchNone:
 			tf.text(dst, it.Shown, it.Text.Min.X, it.Text.Min.Y, px, mutedColor, alignLeft)
 			continue
@@ -265,7 +267,7 @@ type gridLayout struct {
 	Width, Height int
 	Panels        [][]image.Rectangle // [row][col]
 	PanelTitles   [][]image.Rectangle
-	LegendItems   []legendItem
+	LegendItems   []LegendItem
 	legendTitle   image.Rectangle
 	titleTop      int
 	subtitleTop   int
@@ -430,6 +432,32 @@ func (g grid) compose(tf *typeface, p page, l gridLayout, panels [][]image.Image
 	}
 	drawLegend(img, tf, g.LegendTitle, l.legendTitle, l.LegendItems, p.legendPx)
 	return img
+}
+
+// render draws a laid-out grid's panels row by row and composes the page.
+// panel returns a panel's image, or nil for a "no data" box; the result
+// records which panels are which, in that order, and the placed legend.
+func (g grid) render(tf *typeface, p page, l gridLayout, panel func(row, col int, r image.Rectangle) (image.Image, error)) (*Rendered, error) {
+	out := &Rendered{Legend: l.LegendItems}
+	panels := make([][]image.Image, g.Rows)
+	for ri := range g.Rows {
+		panels[ri] = make([]image.Image, g.Cols)
+		for ci := range g.Cols {
+			r := l.Panels[ri][ci]
+			img, err := panel(ri, ci, r)
+			if err != nil {
+				return nil, err
+			}
+			if img == nil {
+				out.Empty = append(out.Empty, r)
+				continue
+			}
+			panels[ri][ci] = img
+			out.Panels = append(out.Panels, r)
+		}
+	}
+	out.Image = g.compose(tf, p, l, panels)
+	return out, nil
 }
 
 func drawNoData(img draw.Image, tf *typeface, r image.Rectangle, p page) {

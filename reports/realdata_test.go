@@ -38,7 +38,7 @@ func TestMontageRealBreastMNIST(t *testing.T) {
 			imgs = append(imgs, MontageImage{Corruption: c, Severity: s, Pixels: dst, H: ds.H, W: ds.W, C: ds.C})
 		}
 	}
-	f, err := montage(imgs, MontageOptions{})
+	f, err := Montage(imgs, MontageOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

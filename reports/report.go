@@ -3,7 +3,6 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"image"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,7 +29,7 @@ type ReportInput struct {
 // job renders one figure.
 type job struct {
 	fig    Figure
-	render func() (image.Image, error)
+	render func() (*Rendered, error)
 }
 
 // WriteReport renders every figure the input allows into dir, then writes
@@ -61,9 +60,9 @@ func WriteReport(dir string, in ReportInput, o Options) ([]Figure, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			img, err := j.render()
+			f, err := j.render()
 			if err == nil {
-				err = WritePNG(filepath.Join(dir, j.fig.File), img)
+				err = WritePNG(filepath.Join(dir, j.fig.File), f.Image)
 			}
 			if err != nil {
 				errs[i] = fmt.Errorf("report figure %s: %w", j.fig.File, err)
@@ -148,7 +147,7 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 					Caption: "Mean saliency RMSE (0–255) between the clean and the corrupted image's map, per class, at each layer in depth order (thesis Figure 3.1); panel titles give the run's AUC drop. " + selectionText(k.sel) + ".",
 					Queries: []QueryRef{{"layer_profile", withParam(runParams(r0.Dataset, r0.Run, "split", r0.Split, "method", r0.Method), "selection", k.sel)}},
 				},
-				render: func() (image.Image, error) { return LayerProfile(in.LayerProfile, opt) },
+				render: func() (*Rendered, error) { return LayerProfile(in.LayerProfile, opt) },
 			})
 		}
 	}
@@ -158,15 +157,15 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 		jobs = append(jobs,
 			job{Figure{"delta_auc_boxes_by_severity.png", "AUC drop against saliency change, by severity",
 				"Per severity (rows) and layer (columns), one horizontal box of per-image RMSE per class and corruption (colour), placed at the class's one-vs-rest AUC drop (thesis Figures 3.3–3.11). Whiskers 5–95 %, box 25–75 %, tick at the median.", q},
-				func() (image.Image, error) { return DeltaAUCBoxes(in.Boxes, DeltaAUCOptions{Options: o}) }},
+				func() (*Rendered, error) { return DeltaAUCBoxes(in.Boxes, DeltaAUCOptions{Options: o}) }},
 			job{Figure{"delta_auc_boxes_by_corruption.png", "AUC drop against saliency change, by corruption",
 				"As above with rows = corruption and colour = severity.", q},
-				func() (image.Image, error) {
+				func() (*Rendered, error) {
 					return DeltaAUCBoxes(in.Boxes, DeltaAUCOptions{Options: o, Rows: RowsByCorruption})
 				}},
 			job{Figure{"delta_auc_scatter.png", "AUC drop against mean saliency change",
 				"One point per class and corruption at its mean per-image RMSE, by severity and layer.", q},
-				func() (image.Image, error) { return DeltaAUCScatter(in.Boxes, DeltaAUCOptions{Options: o}) }},
+				func() (*Rendered, error) { return DeltaAUCScatter(in.Boxes, DeltaAUCOptions{Options: o}) }},
 		)
 	}
 	if len(in.Maps) > 0 {
@@ -180,11 +179,11 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 			job{Figure{"montage.png", "Corruptions by severity",
 				"One test image under each corruption (columns) at each severity (rows) (thesis Figure 2.3).",
 				[]QueryRef{{"saliency_grid", withParam(params, "severity", "")}}},
-				func() (image.Image, error) { return Montage(montageFromMaps(in.Maps), MontageOptions{Options: o}) }},
+				func() (*Rendered, error) { return Montage(montageFromMaps(in.Maps), MontageOptions{Options: o}) }},
 			job{Figure{fmt.Sprintf("saliency_grid_s%d.png", sev), fmt.Sprintf("Saliency maps by layer, severity %d", sev),
 				"The stored saliency map of each layer over the clean and each corrupted copy of one test image, with the prediction and its confidence per row (thesis Figure 2.6).",
 				[]QueryRef{{"saliency_grid", withParam(params, "severity", strconv.Itoa(sev))}}},
-				func() (image.Image, error) { return SaliencyGrid(in.Maps, SaliencyOptions{Options: o, Severity: sev}) }},
+				func() (*Rendered, error) { return SaliencyGrid(in.Maps, SaliencyOptions{Options: o, Severity: sev}) }},
 		)
 	}
 	if len(in.Training) > 0 {
@@ -192,14 +191,14 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 		jobs = append(jobs, job{Figure{"training_curves.png", "Training curves",
 			"Training and validation loss, validation AUC and accuracy per epoch; the dashed line marks the kept epoch.",
 			[]QueryRef{{"training_curves", runParams(r0.Dataset, r0.Run)}}},
-			func() (image.Image, error) { return TrainingCurves(in.Training, o) }})
+			func() (*Rendered, error) { return TrainingCurves(in.Training, o) }})
 	}
 	if len(in.Metrics) > 0 {
 		r0 := in.Metrics[0]
 		jobs = append(jobs, job{Figure{"auc_acc_heatmap.png", "AUC and accuracy by corruption and severity",
 			"Test AUC and accuracy of the clean split and each corrupted copy.",
 			[]QueryRef{{"auc_acc_table", runParams(r0.Dataset, r0.Run)}}},
-			func() (image.Image, error) { return MetricHeatmap(in.Metrics, o) }})
+			func() (*Rendered, error) { return MetricHeatmap(in.Metrics, o) }})
 	}
 	var tables []Table
 	if len(in.FailureMetrics) > 0 {
@@ -209,11 +208,11 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 			jobs = append(jobs, job{Figure{"risk_coverage.png", "Risk–coverage curves",
 				"Selective risk against coverage for each failure score; lower is better. AURC is the area under each curve.",
 				[]QueryRef{{"risk_coverage", runParams(r0.Dataset, r0.Run)}}},
-				func() (image.Image, error) { return RiskCoverageCurves(in.RiskCoverage, o) }})
+				func() (*Rendered, error) { return RiskCoverageCurves(in.RiskCoverage, o) }})
 		}
 		jobs = append(jobs, job{Figure{"failure_metrics.png", "Failure scores compared",
 			"AUROC_f, AURC, e-AURC, AUGRC and FPR@95TPR of each score with bootstrap 95 % intervals; the best score per metric is shaded.", q},
-			func() (image.Image, error) { return FailureMetricsTable(in.FailureMetrics, o) }})
+			func() (*Rendered, error) { return FailureMetricsTable(in.FailureMetrics, o) }})
 		html, err := FailureMetricsHTML(in.FailureMetrics)
 		if err != nil {
 			return nil, nil, err

@@ -45,7 +45,7 @@ func nearColor(img *image.RGBA, r image.Rectangle, c color.RGBA, dist int) int {
 // checkFigure asserts what every figure must satisfy: the requested width,
 // every data panel inked, no "no data" panels unless expected, and a blank
 // outer border (text running off an edge would ink it).
-func checkFigure(t *testing.T, name string, f *rendered, width, wantPanels, wantEmpty int) {
+func checkFigure(t *testing.T, name string, f *Rendered, width, wantPanels, wantEmpty int) {
 	t.Helper()
 	b := f.Image.Bounds()
 	if b.Dx() != width {
@@ -79,23 +79,23 @@ func checkFigure(t *testing.T, name string, f *rendered, width, wantPanels, want
 	}
 	for i, it := range f.Legend {
 		if !it.Text.In(b) || (!it.Swatch.Empty() && !it.Swatch.In(b)) {
-			t.Errorf("%s: legend entry %d %q at %v outside the image", name, i, it.Entry.Label, it.Text)
+			t.Errorf("%s: legend entry %d %q at %v outside the image", name, i, it.Label, it.Text)
 		}
 		for j := range i {
 			if it.Text.Overlaps(f.Legend[j].Text) {
-				t.Errorf("%s: legend entries %q and %q overlap", name, it.Entry.Label, f.Legend[j].Entry.Label)
+				t.Errorf("%s: legend entries %q and %q overlap", name, it.Label, f.Legend[j].Label)
 			}
 		}
 		if inkPixels(f.Image, it.Text) == 0 {
-			t.Errorf("%s: legend label %q not drawn", name, it.Entry.Label)
+			t.Errorf("%s: legend label %q not drawn", name, it.Label)
 		}
 	}
 }
 
-func legendLabels(f *rendered) []string {
+func legendLabels(f *Rendered) []string {
 	var out []string
 	for _, it := range f.Legend {
-		out = append(out, it.Entry.Label)
+		out = append(out, it.Label)
 	}
 	return out
 }
@@ -227,11 +227,11 @@ func TestLegendLayoutFitsAndWraps(t *testing.T) {
 		}
 		rows := map[int]bool{}
 		for i, it := range items {
-			if it.Entry.Label != entries[i].Label {
-				t.Errorf("entry %d label %q, want %q", i, it.Entry.Label, entries[i].Label)
+			if it.Label != entries[i].Label {
+				t.Errorf("entry %d label %q, want %q", i, it.Label, entries[i].Label)
 			}
 			if !it.Text.In(bounds) || !it.Swatch.In(bounds) {
-				t.Errorf("width %d: entry %q at %v outside %v", width, it.Entry.Label, it.Text, bounds)
+				t.Errorf("width %d: entry %q at %v outside %v", width, it.Label, it.Text, bounds)
 			}
 			rows[it.Text.Min.Y] = true
 		}
@@ -243,7 +243,7 @@ func TestLegendLayoutFitsAndWraps(t *testing.T) {
 
 func TestLayerProfile(t *testing.T) {
 	rows := fixtureLayerProfile("dermamnist", []string{"r1"}, dermaClasses, 1)
-	f, err := layerProfile(rows, LayerProfileOptions{Severity: 2, Selection: "correct"})
+	f, err := LayerProfile(rows, LayerProfileOptions{Severity: 2, Selection: "correct"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestLayerProfile(t *testing.T) {
 	// Two datasets: rows per run, and class names grouped per dataset since
 	// label 0 means different classes.
 	rows2 := append(slices.Clone(rows), fixtureLayerProfile("breastmnist", []string{"r2"}, breastClasses, 2)...)
-	f2, err := layerProfile(rows2, LayerProfileOptions{Severity: 5})
+	f2, err := LayerProfile(rows2, LayerProfileOptions{Severity: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestLayerProfile(t *testing.T) {
 			holed = append(holed, r)
 		}
 	}
-	f3, err := layerProfile(holed, LayerProfileOptions{Severity: 5})
+	f3, err := LayerProfile(holed, LayerProfileOptions{Severity: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestLayerProfileErrors(t *testing.T) {
 
 func TestDeltaAUCFigures(t *testing.T) {
 	rows := fixtureBoxes(dermaClasses, fiveCorrs, 3)
-	f, err := deltaAUC(rows, DeltaAUCOptions{}, false)
+	f, err := DeltaAUCBoxes(rows, DeltaAUCOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +327,7 @@ func TestDeltaAUCFigures(t *testing.T) {
 	if got := legendLabels(f); !slices.Equal(got, fiveCorrs) {
 		t.Errorf("legend %v, want %v", got, fiveCorrs)
 	}
-	f, err = deltaAUC(rows, DeltaAUCOptions{Rows: RowsByCorruption}, false)
+	f, err = DeltaAUCBoxes(rows, DeltaAUCOptions{Rows: RowsByCorruption})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,11 +336,11 @@ func TestDeltaAUCFigures(t *testing.T) {
 		t.Errorf("legend %v, want severities 1..5", got)
 	}
 	for _, it := range f.Legend {
-		if it.Entry.Color != SeverityColor(int(it.Entry.Label[0]-'0')) {
-			t.Errorf("severity %s legend colour %v, want the severity ramp's", it.Entry.Label, it.Entry.Color)
+		if it.Color != SeverityColor(int(it.Label[0]-'0')) {
+			t.Errorf("severity %s legend colour %v, want the severity ramp's", it.Label, it.Color)
 		}
 	}
-	f, err = deltaAUC(rows, DeltaAUCOptions{}, true)
+	f, err = DeltaAUCScatter(rows, DeltaAUCOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +348,7 @@ func TestDeltaAUCFigures(t *testing.T) {
 
 	// Colour follows the corruption: a figure of motion blur alone holds
 	// its colour and not gaussian noise's.
-	f, err = deltaAUC(rows, DeltaAUCOptions{Corruptions: []string{"motion_blur"}}, true)
+	f, err = DeltaAUCScatter(rows, DeltaAUCOptions{Corruptions: []string{"motion_blur"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestDeltaAUCErrors(t *testing.T) {
 
 func TestMontage(t *testing.T) {
 	imgs := fixtureMontage(28, 28, 1, fiveCorrs)
-	f, err := montage(imgs, MontageOptions{})
+	f, err := Montage(imgs, MontageOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +429,7 @@ func TestMontage(t *testing.T) {
 
 func TestSaliencyGrid(t *testing.T) {
 	cells := fixtureMaps(28, 28, 3, 3, fiveCorrs)
-	f, err := saliencyGrid(cells, SaliencyOptions{Severity: 3})
+	f, err := SaliencyGrid(cells, SaliencyOptions{Severity: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +471,7 @@ func TestSaliencyGrid(t *testing.T) {
 }
 
 func TestTrainingAndTables(t *testing.T) {
-	f, err := trainingCurves(fixtureTraining([]string{"r1", "r2"}, 40), Options{})
+	f, err := TrainingCurves(fixtureTraining([]string{"r1", "r2"}, 40), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,7 +483,7 @@ func TestTrainingAndTables(t *testing.T) {
 		t.Error("empty training rows accepted")
 	}
 
-	f, err = metricHeatmap(fixtureMetricCells(fiveCorrs), Options{Width: 1600})
+	f, err = MetricHeatmap(fixtureMetricCells(fiveCorrs), Options{Width: 1600})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +492,7 @@ func TestTrainingAndTables(t *testing.T) {
 		t.Error("empty heat map accepted")
 	}
 
-	f, err = riskCoverage(fixtureRiskCoverage(400), Options{})
+	f, err = RiskCoverageCurves(fixtureRiskCoverage(400), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +506,7 @@ func TestTrainingAndTables(t *testing.T) {
 		t.Errorf("mismatched curve: %v", err)
 	}
 
-	f, err = failureMetricsTable(fixtureFailureMetrics(), Options{})
+	f, err = FailureMetricsTable(fixtureFailureMetrics(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -740,12 +740,12 @@ func TestDecodeRows(t *testing.T) {
 func TestNarrowFigures(t *testing.T) {
 	// Fonts and margins scale with the width: a small figure keeps its
 	// text inside the image and its panels inked.
-	f, err := layerProfile(fixtureLayerProfile("dermamnist", []string{"r1"}, dermaClasses, 1), LayerProfileOptions{Options: Options{Width: 1000}, Severity: 1})
+	f, err := LayerProfile(fixtureLayerProfile("dermamnist", []string{"r1"}, dermaClasses, 1), LayerProfileOptions{Options: Options{Width: 1000}, Severity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkFigure(t, "narrow layer profile", f, 1000, 5, 0)
-	f, err = deltaAUC(fixtureBoxes(dermaClasses, fiveCorrs, 3), DeltaAUCOptions{Options: Options{Width: 1200}}, false)
+	f, err = DeltaAUCBoxes(fixtureBoxes(dermaClasses, fiveCorrs, 3), DeltaAUCOptions{Options: Options{Width: 1200}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,15 +13,7 @@ import (
 // MetricHeatmap draws the corruption × severity table of AUC and accuracy
 // as two heat maps side by side, each cell printed with its value. Clean is
 // the first row, one value across all severities.
-func MetricHeatmap(cells []MetricCell, o Options) (image.Image, error) {
-	f, err := metricHeatmap(cells, o)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image, nil
-}
-
-func metricHeatmap(cells []MetricCell, o Options) (*rendered, error) {
+func MetricHeatmap(cells []MetricCell, o Options) (*Rendered, error) {
 	if len(cells) == 0 {
 		return nil, fmt.Errorf("AUC/ACC heat map: no rows (did the auc_acc_table query match a run?)")
 	}
@@ -85,7 +77,7 @@ func metricHeatmap(cells []MetricCell, o Options) (*rendered, error) {
 	sub, size := tf.fit(sub, p.width-2*p.margin, p.notePx, p.minPx)
 	tf.text(img, sub, p.width/2, p.margin+tf.lineHeight(p.titlePx)+p.gap, size, mutedColor, alignCenter)
 
-	out := &rendered{Image: img}
+	out := &Rendered{Image: img}
 	for ti, metric := range []string{"AUC", "accuracy"} {
 		get := func(c MetricCell) float64 {
 			if ti == 0 {
@@ -160,15 +152,7 @@ func heatCell(img *image.RGBA, tf *typeface, p page, r image.Rectangle, v, lo, h
 
 // RiskCoverageCurves draws selective risk against coverage, one line per
 // failure score (REFERENCE section 9): lower is better at every coverage.
-func RiskCoverageCurves(curves []RiskCoverage, o Options) (image.Image, error) {
-	f, err := riskCoverage(curves, o)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image, nil
-}
-
-func riskCoverage(curves []RiskCoverage, o Options) (*rendered, error) {
+func RiskCoverageCurves(curves []RiskCoverage, o Options) (*Rendered, error) {
 	if len(curves) == 0 {
 		return nil, fmt.Errorf("risk-coverage: no curves (were failure scores computed for this run?)")
 	}
@@ -219,7 +203,7 @@ func riskCoverage(curves []RiskCoverage, o Options) (*rendered, error) {
 	if err != nil {
 		return nil, fmt.Errorf("risk-coverage: %w", err)
 	}
-	out := &rendered{Panels: []image.Rectangle{pr}, Legend: lay.LegendItems}
+	out := &Rendered{Panels: []image.Rectangle{pr}, Legend: lay.LegendItems}
 	out.Image = g.compose(tf, p, lay, [][]image.Image{{img}})
 	return out, nil
 }
@@ -330,15 +314,7 @@ func (t *failureTable) cellText(score, metric string) (value, interval string) {
 // FailureMetricsTable draws the comparison of failure scores as an image:
 // one row per score, one column per metric with its 95 % interval, the
 // best score per metric shaded.
-func FailureMetricsTable(rows []FailureMetricRow, o Options) (image.Image, error) {
-	f, err := failureMetricsTable(rows, o)
-	if err != nil {
-		return nil, err
-	}
-	return f.Image, nil
-}
-
-func failureMetricsTable(rows []FailureMetricRow, o Options) (*rendered, error) {
+func FailureMetricsTable(rows []FailureMetricRow, o Options) (*Rendered, error) {
 	t, err := newFailureTable(rows)
 	if err != nil {
 		return nil, err
@@ -371,7 +347,7 @@ func failureMetricsTable(rows []FailureMetricRow, o Options) (*rendered, error) 
 	sub, size := tf.fit(sub, p.width-2*p.margin, p.notePx, p.minPx)
 	tf.text(img, sub, p.width/2, p.margin+tf.lineHeight(p.titlePx)+p.gap, size, mutedColor, alignCenter)
 	left := p.margin + nameW
-	out := &rendered{Image: img}
+	out := &Rendered{Image: img}
 	for mi, m := range t.Metrics {
 		_, up, label := metricInfo(m)
 		cx := left + mi*cellW + cellW/2

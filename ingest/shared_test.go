@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gradprint/gradprint/internal/shareddata"
@@ -122,5 +124,27 @@ func BenchmarkReadNPZShared(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestListNPZReadsTheFolderNotAGlob(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data[1]*")
+	if err := os.MkdirAll(filepath.Join(dir, "sub.npz"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"b.npz", "a.NPZ", "c.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ListNPZ(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || filepath.Base(got[0]) != "a.NPZ" || filepath.Base(got[1]) != "b.npz" {
+		t.Fatalf("ListNPZ = %v", got)
+	}
+	if _, err := ListNPZ(filepath.Join(dir, "sub.npz")); err == nil || !strings.Contains(err.Error(), "no .npz files") {
+		t.Fatalf("empty folder: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -226,4 +227,24 @@ func shapeString(s []int) string {
 		return "(" + parts[0] + ",)"
 	}
 	return "(" + strings.Join(parts, ",") + ")"
+}
+
+// ListNPZ lists the .npz files directly in dir, sorted by name (the
+// extension in any case). It reads the folder rather than expanding a glob,
+// so dir may contain any characters; a folder with none is an error.
+func ListNPZ(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".npz") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no .npz files in %s (set --data-dir or pass files)", dir)
+	}
+	return out, nil
 }

@@ -50,7 +50,7 @@ func bigWarehouse(b *testing.B) string {
 func BenchmarkQueries10M(b *testing.B) {
 	root := bigWarehouse(b)
 	ctx := context.Background()
-	db, err := warehouse.OpenDB(ctx, root, warehouse.DBOptions{})
+	db, err := queries.Open(ctx, root, warehouse.DBOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func BenchmarkQueries10M(b *testing.B) {
 	})
 	b.Run("open_db", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			d, err := warehouse.OpenDB(ctx, root, warehouse.DBOptions{})
+			d, err := queries.Open(ctx, root, warehouse.DBOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}

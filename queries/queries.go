@@ -6,7 +6,14 @@
 // Each file starts with a header of "--" comment lines: a description, then
 // one "@param NAME TYPE DEFAULT DESCRIPTION" line per parameter, where TYPE
 // is string, int, float or bool and DEFAULT "" means empty. An empty value
-// binds NULL, which every query reads as "all".
+// binds NULL, which every query reads as "all" through the matches macro
+// (macros.sql), defined on every database Open returns.
+//
+// For Go callers each named query is also typed (named.go, answers.go): a
+// function returns a Named[P, R] whose parameters P are a struct of Opt
+// values (a severity is an Opt[int]) and whose rows decode into R; the
+// Answer keeps the parameter values with the rows, so a figure's caption
+// can name exactly the query that drew it.
 package queries
 
 import (
@@ -28,6 +35,23 @@ import (
 
 //go:embed sql/*.sql
 var sqlFiles embed.FS
+
+//go:embed macros.sql
+var macrosSQL string
+
+// Open opens the warehouse at root in DuckDB (warehouse.OpenDB) and defines
+// the macros the named queries use.
+func Open(ctx context.Context, root string, opts warehouse.DBOptions) (*warehouse.DB, error) {
+	db, err := warehouse.OpenDB(ctx, root, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, macrosSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queries: define macros: %w", err)
+	}
+	return db, nil
+}
 
 // Param is one declared parameter of a named query.
 type Param struct {

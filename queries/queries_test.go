@@ -79,7 +79,7 @@ func TestMain(m *testing.M) {
 func openFixture(t *testing.T) (*warehouse.DB, fixtureWH) {
 	t.Helper()
 	f := getFixture(t)
-	db, err := warehouse.OpenDB(context.Background(), f.root, warehouse.DBOptions{})
+	db, err := queries.Open(context.Background(), f.root, warehouse.DBOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestCorrelationOnTinyFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	run0.Finish(rows.StatusComplete, nil)
-	db, err := warehouse.OpenDB(context.Background(), root, warehouse.DBOptions{})
+	db, err := queries.Open(context.Background(), root, warehouse.DBOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/gradprint/gradprint/queries"
 	"image"
 	"image/color"
 	"math"
@@ -35,17 +36,17 @@ type DeltaAUCOptions struct {
 // horizontal box of per-image RMSE (whiskers 5-95 %, box 25-75 %, median
 // tick) for each class and corruption (or severity), placed at the height
 // of that class's AUC drop.
-func DeltaAUCBoxes(rows []RMSEBoxRow, o DeltaAUCOptions) (*Rendered, error) {
+func DeltaAUCBoxes(rows []queries.RMSEBoxRow, o DeltaAUCOptions) (*Rendered, error) {
 	return deltaAUC(rows, o, false)
 }
 
 // DeltaAUCScatter is DeltaAUCBoxes with one point per group at its mean
 // RMSE: less detail, but readable when boxes pile up.
-func DeltaAUCScatter(rows []RMSEBoxRow, o DeltaAUCOptions) (*Rendered, error) {
+func DeltaAUCScatter(rows []queries.RMSEBoxRow, o DeltaAUCOptions) (*Rendered, error) {
 	return deltaAUC(rows, o, true)
 }
 
-func deltaAUC(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*Rendered, error) {
+func deltaAUC(rows []queries.RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*Rendered, error) {
 	d, err := newBoxData(rows, o, scatter)
 	if err != nil {
 		return nil, err
@@ -80,8 +81,8 @@ func deltaAUC(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*Rendered, er
 // boxData is the checked rows of one delta-AUC figure and what its grid
 // and axes need.
 type boxData struct {
-	what             string       // the figure's name, for errors
-	keep             []RMSEBoxRow // the rows drawn
+	what             string               // the figure's name, for errors
+	keep             []queries.RMSEBoxRow // the rows drawn
 	run              runKey
 	layers           []layerInfo // columns, shallow to deep
 	corrs            []string    // corruptions in figure order
@@ -94,7 +95,7 @@ type boxData struct {
 // newBoxData keeps the rows of the chosen corruptions that have a delta
 // AUC. Rows without one are counted, not fatal: a class missing from the
 // per-class metrics should not cost the whole figure.
-func newBoxData(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*boxData, error) {
+func newBoxData(rows []queries.RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*boxData, error) {
 	d := &boxData{what: "delta AUC boxes"}
 	if scatter {
 		d.what = "delta AUC scatter"
@@ -152,7 +153,7 @@ func newBoxData(rows []RMSEBoxRow, o DeltaAUCOptions, scatter bool) (*boxData, e
 }
 
 // checkBox rejects statistics that would draw a nonsense box.
-func checkBox(what string, r RMSEBoxRow) error {
+func checkBox(what string, r queries.RMSEBoxRow) error {
 	if !finite(r.Q05, r.Q25, r.Median, r.Q75, r.Q95, r.MeanRMSE) {
 		return fmt.Errorf("%s: %s severity %d class %s layer %s: RMSE statistics are not numbers", what, r.Corruption, r.Severity, r.ClassName, r.Layer)
 	}
@@ -165,7 +166,7 @@ func checkBox(what string, r RMSEBoxRow) error {
 
 // extend grows the axes' ranges to hold r's mark: the box's right
 // whisker, or the scatter's point.
-func (d *boxData) extend(r RMSEBoxRow, scatter bool) {
+func (d *boxData) extend(r queries.RMSEBoxRow, scatter bool) {
 	hi := r.Q95
 	if scatter {
 		hi = r.MeanRMSE
@@ -177,7 +178,7 @@ func (d *boxData) extend(r RMSEBoxRow, scatter bool) {
 
 // checkKept says why there is nothing to draw, or that rows of several
 // runs would mix in one panel; runs is sorted and deduplicated.
-func (d *boxData) checkKept(runs []runKey, rows []RMSEBoxRow, asked []string) error {
+func (d *boxData) checkKept(runs []runKey, rows []queries.RMSEBoxRow, asked []string) error {
 	if len(runs) > 1 {
 		var s []string
 		for _, k := range runs {
@@ -195,9 +196,9 @@ func (d *boxData) checkKept(runs []runKey, rows []RMSEBoxRow, asked []string) er
 }
 
 // cells groups the drawn rows by grid cell {row, column}.
-func (d *boxData) cells(e boxEncoding) map[[2]int][]RMSEBoxRow {
+func (d *boxData) cells(e boxEncoding) map[[2]int][]queries.RMSEBoxRow {
 	depths := layerDepths(d.layers)
-	out := map[[2]int][]RMSEBoxRow{}
+	out := map[[2]int][]queries.RMSEBoxRow{}
 	for _, r := range d.keep {
 		ri, ci := e.row(r), indexOf(depths, r.LayerDepth)
 		if ri < 0 || ci < 0 {
@@ -215,8 +216,8 @@ type boxEncoding struct {
 	rowLabels         []string
 	legendTitle       string
 	legend            []legendEntry
-	row               func(RMSEBoxRow) int // the grid row of a row; -1 for none
-	colour            func(RMSEBoxRow) color.RGBA
+	row               func(queries.RMSEBoxRow) int // the grid row of a row; -1 for none
+	colour            func(queries.RMSEBoxRow) color.RGBA
 }
 
 func newBoxEncoding(d *boxData, rows DeltaAUCRows, scatter bool) boxEncoding {
@@ -227,8 +228,8 @@ func newBoxEncoding(d *boxData, rows DeltaAUCRows, scatter bool) boxEncoding {
 	if rows == RowsByCorruption {
 		e := boxEncoding{
 			rowsAre: "corruption", colourIs: "severity", legendTitle: "severity:",
-			row:    func(r RMSEBoxRow) int { return indexOf(d.corrs, r.Corruption) },
-			colour: func(r RMSEBoxRow) color.RGBA { return SeverityColor(r.Severity) },
+			row:    func(r queries.RMSEBoxRow) int { return indexOf(d.corrs, r.Corruption) },
+			colour: func(r queries.RMSEBoxRow) color.RGBA { return SeverityColor(r.Severity) },
 		}
 		e.rowLabels = append(e.rowLabels, d.corrs...)
 		for _, s := range d.sevs {
@@ -238,8 +239,8 @@ func newBoxEncoding(d *boxData, rows DeltaAUCRows, scatter bool) boxEncoding {
 	}
 	e := boxEncoding{
 		rowsAre: "severity", colourIs: "corruption", legendTitle: "corruption:",
-		row:    func(r RMSEBoxRow) int { return indexOf(d.sevs, r.Severity) },
-		colour: func(r RMSEBoxRow) color.RGBA { return CorruptionColor(r.Corruption) },
+		row:    func(r queries.RMSEBoxRow) int { return indexOf(d.sevs, r.Severity) },
+		colour: func(r queries.RMSEBoxRow) color.RGBA { return CorruptionColor(r.Corruption) },
 	}
 	for _, s := range d.sevs {
 		e.rowLabels = append(e.rowLabels, "severity "+strconv.Itoa(s))
@@ -284,7 +285,7 @@ func deltaAUCGrid(d *boxData, e boxEncoding, title string, scatter bool) grid {
 
 // boxSeries is one panel's marks over a dashed zero line: a box per row,
 // or a point at its mean RMSE.
-func boxSeries(cell []RMSEBoxRow, colour func(RMSEBoxRow) color.RGBA, scatter bool, scale float64) []chart.Series {
+func boxSeries(cell []queries.RMSEBoxRow, colour func(queries.RMSEBoxRow) color.RGBA, scatter bool, scale float64) []chart.Series {
 	series := []chart.Series{hRule{Y: 0, Color: mutedColor.rgba(), Width: 1.5 * scale, Dash: []float64{6 * scale, 4 * scale}}}
 	if scatter {
 		for _, r := range cell {
@@ -316,7 +317,7 @@ func layerDepths(ls []layerInfo) []int {
 	return out
 }
 
-func uniqueCorrs(rows []RMSEBoxRow) []string {
+func uniqueCorrs(rows []queries.RMSEBoxRow) []string {
 	var out []string
 	for _, r := range rows {
 		out = append(out, r.Corruption)

@@ -1,6 +1,6 @@
 // Package reports draws gradprint's figures and writes the report's
 // index.html. It knows nothing of models or Parquet: every figure takes
-// plain Go rows that mirror a named query's columns (see DecodeRows), so a
+// plain Go rows that mirror a named query's columns (see queries.DecodeRows), so a
 // figure can be regenerated after any query change without recomputing.
 //
 // Figures are sized for a printed page (2400 px wide by default, about

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/gradprint/gradprint/queries"
 	"math"
 	"math/rand/v2"
 )
@@ -19,9 +20,9 @@ var (
 
 func corrStrength(i int) float64 { return []float64{1.4, 1.1, 0.9, 0.7, 0.4, 0.6, 0.8, 1.0}[i%8] }
 
-func fixtureLayerProfile(dataset string, runs []string, classes []string, seed uint64) []LayerProfileRow {
+func fixtureLayerProfile(dataset string, runs []string, classes []string, seed uint64) []queries.LayerProfileRow {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	var out []LayerProfileRow
+	var out []queries.LayerProfileRow
 	for _, run := range runs {
 		for ci, c := range fiveCorrs {
 			for sev := 1; sev <= 5; sev++ {
@@ -33,7 +34,7 @@ func fixtureLayerProfile(dataset string, runs []string, classes []string, seed u
 							if sel == "incorrect" {
 								base += 12
 							}
-							out = append(out, LayerProfileRow{
+							out = append(out, queries.LayerProfileRow{
 								Dataset: dataset, Run: run, Split: "test", Method: "gradcampp", Corruption: c, Severity: sev, Selection: sel,
 								Label: k, ClassName: cls, LayerDepth: l.Depth, Layer: l.Layer, LayerAlias: l.Alias,
 								MeanRMSE: base + rng.NormFloat64()*2, N: 20, DeltaAUC: d,
@@ -47,16 +48,16 @@ func fixtureLayerProfile(dataset string, runs []string, classes []string, seed u
 	return out
 }
 
-func fixtureBoxes(classes []string, corrs []string, seed uint64) []RMSEBoxRow {
+func fixtureBoxes(classes []string, corrs []string, seed uint64) []queries.RMSEBoxRow {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	var out []RMSEBoxRow
+	var out []queries.RMSEBoxRow
 	for _, l := range layerNames {
 		for ci, c := range corrs {
 			for sev := 1; sev <= 5; sev++ {
 				for k, cls := range classes {
 					m := 15 + 8*float64(l.Depth) + float64(sev)*7*corrStrength(ci) + 3*float64(k) + rng.NormFloat64()*3
 					s := 4 + 0.8*float64(sev)
-					out = append(out, RMSEBoxRow{
+					out = append(out, queries.RMSEBoxRow{
 						Dataset: "dermamnist", Run: "r1", LayerDepth: l.Depth, Layer: l.Layer, LayerAlias: l.Alias,
 						Corruption: c, Severity: sev, Label: k, ClassName: cls, N: 30, MeanRMSE: m,
 						Q05: math.Max(0, m-2*s), Q25: m - 0.7*s, Median: m, Q75: m + 0.7*s, Q95: m + 2.2*s,
@@ -127,9 +128,9 @@ func fixtureMontage(h, w, c int, corrs []string) []MontageImage {
 	return out
 }
 
-func fixtureMaps(h, w, c, sev int, corrs []string) []MapCell {
+func fixtureMaps(h, w, c, sev int, corrs []string) []queries.SaliencyGridRow {
 	clean := fixtureImage(h, w, c)
-	var out []MapCell
+	var out []queries.SaliencyGridRow
 	variants := append([]string{"clean"}, corrs...)
 	for vi, v := range variants {
 		img := clean
@@ -152,7 +153,7 @@ func fixtureMaps(h, w, c, sev int, corrs []string) []MapCell {
 			if vi%3 == 2 {
 				pred = "mel"
 			}
-			out = append(out, MapCell{
+			out = append(out, queries.SaliencyGridRow{
 				Dataset: "dermamnist", Run: "r1", ImageID: 12, ClassName: "nv", Corruption: v, Severity: s,
 				LayerDepth: l.Depth, Layer: l.Layer, LayerAlias: l.Alias, Method: "gradcampp", Predicted: pred, Confidence: conf,
 				H: h, W: w, C: c, Map: m, Image: img,
@@ -162,8 +163,8 @@ func fixtureMaps(h, w, c, sev int, corrs []string) []MapCell {
 	return out
 }
 
-func fixtureTraining(runs []string, epochs int) []TrainingRow {
-	var out []TrainingRow
+func fixtureTraining(runs []string, epochs int) []queries.TrainingCurveRow {
+	var out []queries.TrainingCurveRow
 	for ri, run := range runs {
 		best := 0
 		bestAUC := -1.0
@@ -173,7 +174,7 @@ func fixtureTraining(runs []string, epochs int) []TrainingRow {
 			if auc > bestAUC {
 				bestAUC, best = auc, e
 			}
-			out = append(out, TrainingRow{Dataset: "breastmnist", Run: run, Epoch: e,
+			out = append(out, queries.TrainingCurveRow{Dataset: "breastmnist", Run: run, Epoch: e,
 				TrainLoss: 0.15 + 0.6*math.Exp(-x/5), ValLoss: 0.3 + 0.5*math.Exp(-x/5) + 0.004*x,
 				ValAUC: auc, ValACC: auc - 0.07})
 		}
@@ -186,12 +187,12 @@ func fixtureTraining(runs []string, epochs int) []TrainingRow {
 	return out
 }
 
-func fixtureMetricCells(corrs []string) []MetricCell {
-	out := []MetricCell{{Dataset: "dermamnist", Run: "r1", Corruption: "clean", AUC: 0.917, ACC: 0.735}}
+func fixtureMetricCells(corrs []string) []queries.AUCACCRow {
+	out := []queries.AUCACCRow{{Dataset: "dermamnist", Run: "r1", Corruption: "clean", AUC: 0.917, ACC: 0.735}}
 	for ci, c := range corrs {
 		for sev := 1; sev <= 5; sev++ {
 			d := 0.015 * float64(sev) * corrStrength(ci)
-			out = append(out, MetricCell{Dataset: "dermamnist", Run: "r1", Corruption: c, Severity: sev, AUC: 0.917 - d, ACC: 0.735 - 2*d})
+			out = append(out, queries.AUCACCRow{Dataset: "dermamnist", Run: "r1", Corruption: c, Severity: sev, AUC: 0.917 - d, ACC: 0.735 - 2*d})
 		}
 	}
 	return out
@@ -212,17 +213,17 @@ func fixtureRiskCoverage(n int) []RiskCoverage {
 	return out
 }
 
-func fixtureFailureMetrics() []FailureMetricRow {
+func fixtureFailureMetrics() []queries.FailureMetricRow {
 	scores := []string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}
-	var out []FailureMetricRow
+	var out []queries.FailureMetricRow
 	for si, s := range scores {
 		f := float64(si)
 		out = append(out,
-			FailureMetricRow{Metric: "auroc_f", Score: s, Value: 0.80 - 0.02*f, Lo: 0.75 - 0.02*f, Hi: 0.85 - 0.02*f, N: 156},
-			FailureMetricRow{Metric: "aurc", Score: s, Value: 60 + 5*f, Lo: 45 + 5*f, Hi: 75 + 5*f, N: 156},
-			FailureMetricRow{Metric: "eaurc", Score: s, Value: 30 + 4*f, Lo: 20 + 4*f, Hi: 40 + 4*f, N: 156},
-			FailureMetricRow{Metric: "augrc", Score: s, Value: 40 + 3*f, Lo: 30 + 3*f, Hi: 50 + 3*f, N: 156},
-			FailureMetricRow{Metric: "fpr95", Score: s, Value: 0.6 + 0.03*f, Lo: 0.5 + 0.03*f, Hi: 0.7 + 0.03*f, N: 156},
+			queries.FailureMetricRow{Metric: "auroc_f", Score: s, Value: 0.80 - 0.02*f, Lo: 0.75 - 0.02*f, Hi: 0.85 - 0.02*f, N: 156},
+			queries.FailureMetricRow{Metric: "aurc", Score: s, Value: 60 + 5*f, Lo: 45 + 5*f, Hi: 75 + 5*f, N: 156},
+			queries.FailureMetricRow{Metric: "eaurc", Score: s, Value: 30 + 4*f, Lo: 20 + 4*f, Hi: 40 + 4*f, N: 156},
+			queries.FailureMetricRow{Metric: "augrc", Score: s, Value: 40 + 3*f, Lo: 30 + 3*f, Hi: 50 + 3*f, N: 156},
+			queries.FailureMetricRow{Metric: "fpr95", Score: s, Value: 0.6 + 0.03*f, Lo: 0.5 + 0.03*f, Hi: 0.7 + 0.03*f, N: 156},
 		)
 	}
 	return out

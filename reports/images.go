@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/gradprint/gradprint/queries"
 	"image"
 	"image/color"
 	"math"
@@ -100,7 +101,7 @@ type SaliencyOptions struct {
 // clean image and each corruption at one severity, columns the input and
 // then each layer's map blended over the input, with the prediction and
 // its confidence per row and a colour bar.
-func SaliencyGrid(cells []MapCell, o SaliencyOptions) (*Rendered, error) {
+func SaliencyGrid(cells []queries.SaliencyGridRow, o SaliencyOptions) (*Rendered, error) {
 	if len(cells) == 0 {
 		return nil, fmt.Errorf("saliency grid: no maps (does the run store maps? analyze keeps the first K images per class)")
 	}
@@ -149,18 +150,18 @@ type mapKey struct {
 // mapData is the maps of one image at one severity, indexed by variant
 // and layer.
 type mapData struct {
-	byKey    map[mapKey]MapCell
-	layers   []layerInfo // columns after the input, shallow to deep
-	rows     []string    // "clean", then the corruptions
-	first    MapCell     // the first map kept, which names the image
+	byKey    map[mapKey]queries.SaliencyGridRow
+	layers   []layerInfo             // columns after the input, shallow to deep
+	rows     []string                // "clean", then the corruptions
+	first    queries.SaliencyGridRow // the first map kept, which names the image
 	severity int
 }
 
 // newMapData checks and indexes the maps of the clean image and of the
 // corruptions at severity; corrs fixes the row order, nil meaning those
 // present. Maps at other severities are skipped unchecked.
-func newMapData(cells []MapCell, severity int, corrs []string) (*mapData, error) {
-	d := &mapData{byKey: map[mapKey]MapCell{}, severity: severity}
+func newMapData(cells []queries.SaliencyGridRow, severity int, corrs []string) (*mapData, error) {
+	d := &mapData{byKey: map[mapKey]queries.SaliencyGridRow{}, severity: severity}
 	type imgKey struct {
 		run runKey
 		id  int
@@ -210,7 +211,7 @@ func newMapData(cells []MapCell, severity int, corrs []string) (*mapData, error)
 }
 
 // checkMap rejects a row whose image or map does not match its size.
-func checkMap(i int, c MapCell) error {
+func checkMap(i int, c queries.SaliencyGridRow) error {
 	if err := checkPixels(c.Image, c.H, c.W, c.C); err != nil {
 		return fmt.Errorf("saliency grid: row %d (%s, %s): image: %w", i, c.Corruption, c.Layer, err)
 	}
@@ -222,13 +223,13 @@ func checkMap(i int, c MapCell) error {
 
 // input is a variant's shallowest map, which carries its input image and
 // prediction (the same at every layer).
-func (d *mapData) input(corr string) (MapCell, bool) {
+func (d *mapData) input(corr string) (queries.SaliencyGridRow, bool) {
 	for _, l := range d.layers {
 		if m, ok := d.byKey[mapKey{corr, l.Depth}]; ok {
 			return m, true
 		}
 	}
-	return MapCell{}, false
+	return queries.SaliencyGridRow{}, false
 }
 
 func saliencyGrid(d *mapData, o SaliencyOptions, cmap ColorMap, alpha float64) grid {

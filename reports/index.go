@@ -3,67 +3,28 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"github.com/gradprint/gradprint/queries"
 	"html/template"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/gradprint/gradprint/internal/atomicfile"
 )
-
-// QueryRef names the named query behind a figure and the parameters it ran
-// with, so a reader can rerun it.
-type QueryRef struct {
-	Name   string
-	Params map[string]string // an empty value means NULL, "all"
-}
-
-// Command is the shell command that reruns the query, parameters sorted
-// and quoted for a POSIX shell.
-func (q QueryRef) Command() string {
-	var b strings.Builder
-	b.WriteString("gradprint query ")
-	b.WriteString(shellQuote(q.Name))
-	keys := make([]string, 0, len(q.Params))
-	for k := range q.Params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		b.WriteString(" --param ")
-		b.WriteString(shellQuote(k + "=" + q.Params[k]))
-	}
-	return b.String()
-}
-
-// shellQuote leaves plain words alone and single-quotes anything else.
-func shellQuote(s string) string {
-	plain := s != "" && !strings.HasSuffix(s, "=")
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./:=,+@-", r)) {
-			plain = false
-		}
-	}
-	if plain {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
 
 // Figure is one PNG of a report with what the index says about it.
 type Figure struct {
 	File    string // file name inside the report directory, e.g. layer_profile_s3_all.png
 	Title   string
 	Caption string
-	Queries []QueryRef // the queries whose rows the figure draws
+	Queries []queries.Ref // the queries whose rows the figure draws
 }
 
 // Table is an HTML table of a report (the failure-metric comparison).
 type Table struct {
 	Title   string
 	Caption string
-	Queries []QueryRef
+	Queries []queries.Ref
 	HTML    template.HTML // from FailureMetricsHTML
 }
 
@@ -127,7 +88,7 @@ func WriteIndex(dir string, figs []Figure, tables ...Table) error {
 	return atomicfile.WriteFile(filepath.Join(dir, "index.html"), buf.Bytes())
 }
 
-func checkQueries(qs []QueryRef) error {
+func checkQueries(qs []queries.Ref) error {
 	if len(qs) == 0 {
 		return fmt.Errorf("no query named: a reader could not rerun it")
 	}
@@ -192,7 +153,7 @@ table.metrics .dir { color: #5a5a5a; font-size: 80%; font-weight: normal; }
 // FailureMetricsHTML renders the failure-score comparison as an HTML table:
 // one row per score, one column per metric with its 95 % interval, the
 // best score per metric marked.
-func FailureMetricsHTML(rows []FailureMetricRow) (template.HTML, error) {
+func FailureMetricsHTML(rows []queries.FailureMetricRow) (template.HTML, error) {
 	t, err := newFailureTable(rows)
 	if err != nil {
 		return "", err

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/gradprint/gradprint/queries"
 	"image"
 	"maps"
 	"math"
@@ -24,7 +25,7 @@ type LayerProfileOptions struct {
 // LayerProfile draws the thesis's Figure 3.1: rows are runs, columns are
 // corruptions; each panel plots the mean saliency RMSE of each class
 // against the layers in depth order, titled with the AUC drop.
-func LayerProfile(rows []LayerProfileRow, o LayerProfileOptions) (*Rendered, error) {
+func LayerProfile(rows []queries.LayerProfileRow, o LayerProfileOptions) (*Rendered, error) {
 	sel := o.Selection
 	if sel == "" {
 		sel = "all"
@@ -66,11 +67,11 @@ func LayerProfile(rows []LayerProfileRow, o LayerProfileOptions) (*Rendered, err
 
 // selectProfileRows keeps the rows of one severity and selection; finding
 // none names what the rows do have.
-func selectProfileRows(rows []LayerProfileRow, severity int, sel string) ([]LayerProfileRow, error) {
+func selectProfileRows(rows []queries.LayerProfileRow, severity int, sel string) ([]queries.LayerProfileRow, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("layer profile: no rows (did the layer_profile query match any run?)")
 	}
-	var keep []LayerProfileRow
+	var keep []queries.LayerProfileRow
 	var sevs []int
 	var sels []string
 	for _, r := range rows {
@@ -99,7 +100,7 @@ type profileKey struct {
 // profileData is the rows of one layer-profile figure indexed by point,
 // with the grid's rows, columns and x axis.
 type profileData struct {
-	cells   map[profileKey]LayerProfileRow
+	cells   map[profileKey]queries.LayerProfileRow
 	runs    []runKey    // grid rows
 	cols    []string    // corruptions, grid columns
 	layers  []layerInfo // x axis, shallow to deep
@@ -112,9 +113,9 @@ type profileData struct {
 
 // newProfileData indexes rows of one severity and selection; cols fixes
 // the columns, nil meaning those present.
-func newProfileData(rows []LayerProfileRow, cols []string) (*profileData, error) {
+func newProfileData(rows []queries.LayerProfileRow, cols []string) (*profileData, error) {
 	d := &profileData{
-		cells:   map[profileKey]LayerProfileRow{},
+		cells:   map[profileKey]queries.LayerProfileRow{},
 		classes: map[int]string{},
 		names:   map[string]map[int]string{},
 		delta:   map[runKey]map[string]float64{},
@@ -146,7 +147,7 @@ func newProfileData(rows []LayerProfileRow, cols []string) (*profileData, error)
 
 // add indexes one row. Two rows for one point mean the query mixed splits
 // or methods, which one line cannot show.
-func (d *profileData) add(r LayerProfileRow) error {
+func (d *profileData) add(r queries.LayerProfileRow) error {
 	rk := runKey{r.Dataset, r.Run}
 	k := profileKey{rk, r.Corruption, r.Label, r.LayerDepth}
 	if _, dup := d.cells[k]; dup {

@@ -1,13 +1,13 @@
 package reports
 
 import (
+	"github.com/gradprint/gradprint/queries"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -274,7 +274,7 @@ func TestLayerProfile(t *testing.T) {
 	}
 
 	// One corruption missing for one run shows as a "no data" panel.
-	var holed []LayerProfileRow
+	var holed []queries.LayerProfileRow
 	for _, r := range rows2 {
 		if !(r.Dataset == "breastmnist" && r.Corruption == "contrast") {
 			holed = append(holed, r)
@@ -292,7 +292,7 @@ func TestLayerProfileErrors(t *testing.T) {
 	if _, err := LayerProfile(nil, LayerProfileOptions{Severity: 1}); err == nil || !strings.Contains(err.Error(), "no rows") {
 		t.Errorf("empty input: got %v", err)
 	}
-	var onlyAll []LayerProfileRow
+	var onlyAll []queries.LayerProfileRow
 	for _, r := range rows {
 		if r.Selection == "all" {
 			onlyAll = append(onlyAll, r)
@@ -542,14 +542,6 @@ func TestFailureMetricsHTML(t *testing.T) {
 	}
 }
 
-func TestQueryCommandQuoting(t *testing.T) {
-	q := QueryRef{Name: "layer_profile", Params: map[string]string{"run": "r 1", "dataset": "derma'mnist", "selection": "", "split": "test"}}
-	want := `gradprint query layer_profile --param 'dataset=derma'\''mnist' --param 'run=r 1' --param 'selection=' --param split=test`
-	if got := q.Command(); got != want {
-		t.Errorf("command\n got %s\nwant %s", got, want)
-	}
-}
-
 func TestWriteIndex(t *testing.T) {
 	dir := t.TempDir()
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
@@ -557,7 +549,7 @@ func TestWriteIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	figs := []Figure{{File: "a.png", Title: "A <figure>", Caption: "caption & more",
-		Queries: []QueryRef{{"rmse_boxes", map[string]string{"run": "r1"}}}}}
+		Queries: []queries.Ref{{Name: "rmse_boxes", Params: map[string]string{"run": "r1"}}}}}
 	if err := WriteIndex(dir, append(figs, Figure{File: "missing.png", Title: "M", Queries: figs[0].Queries})); err == nil || !strings.Contains(err.Error(), "missing.png") {
 		t.Errorf("missing file: %v", err)
 	}
@@ -574,7 +566,7 @@ func TestWriteIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteIndex(dir, figs, Table{Title: "T", Queries: []QueryRef{{"failure_metrics", nil}}, HTML: html}); err != nil {
+	if err := WriteIndex(dir, figs, Table{Title: "T", Queries: []queries.Ref{{Name: "failure_metrics"}}, HTML: html}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "index.html"))
@@ -590,21 +582,53 @@ func TestWriteIndex(t *testing.T) {
 }
 
 func reportFixture(classes []string, points int) ReportInput {
-	return ReportInput{
-		LayerProfile:   fixtureLayerProfile("dermamnist", []string{"r1"}, classes, 1),
-		Boxes:          fixtureBoxes(classes, fiveCorrs, 2),
-		Maps:           append(fixtureMaps(28, 28, 3, 3, fiveCorrs), fixtureMapsSeverities(28, 28, 3)...),
-		Training:       fixtureTraining([]string{"t1"}, 100),
-		Metrics:        fixtureMetricCells(fiveCorrs),
-		RiskCoverage:   fixtureRiskCoverage(points),
-		FailureMetrics: fixtureFailureMetrics(),
+	scope := func(p *queries.LayerProfileParams, sev int, sel string) {
+		p.Dataset, p.Run, p.Severity, p.Selection = queries.Some("dermamnist"), queries.Some("r1"), queries.Some(sev), queries.Some(sel)
 	}
+	var profiles []LayerProfileAnswer
+	rows := fixtureLayerProfile("dermamnist", []string{"r1"}, classes, 1)
+	for sev := 1; sev <= 5; sev++ {
+		for _, sel := range []string{"all", "correct", "incorrect"} {
+			a := LayerProfileAnswer{Query: "layer_profile", Params: queries.LayerProfile().Defaults()}
+			scope(&a.Params, sev, sel)
+			for _, r := range rows {
+				if r.Severity == sev && r.Selection == sel {
+					a.Rows = append(a.Rows, r)
+				}
+			}
+			profiles = append(profiles, a)
+		}
+	}
+	grid := SaliencyGridAnswer{Query: "saliency_grid", Params: queries.SaliencyGrid().Defaults(), Rows: fixtureMaps(28, 28, 3, 3, fiveCorrs)}
+	montage := SaliencyGridAnswer{Query: "saliency_grid", Params: queries.SaliencyGrid().Defaults(), Rows: append(fixtureMaps(28, 28, 3, 3, fiveCorrs), fixtureMapsSeverities(28, 28, 3)...)}
+	montage.Params.Severity = queries.Opt[int]{}
+	return ReportInput{
+		LayerProfiles:  profiles,
+		Boxes:          BoxesAnswer{Query: "rmse_boxes", Params: queries.RMSEBoxes().Defaults(), Rows: fixtureBoxes(classes, fiveCorrs, 2)},
+		Montage:        montage,
+		Grid:           grid,
+		Training:       TrainingAnswer{Query: "training_curves", Rows: fixtureTraining([]string{"t1"}, 100)},
+		Metrics:        AUCACCAnswer{Query: "auc_acc_table", Params: queries.AUCACCTable().Defaults(), Rows: fixtureMetricCells(fiveCorrs)},
+		RiskCoverage:   RiskCoverageAnswer{Query: "risk_coverage", Params: queries.RiskCoverage().Defaults(), Rows: fixtureRiskRows(points)},
+		FailureMetrics: FailureMetricsAnswer{Query: "failure_metrics", Params: queries.FailureMetrics().Defaults(), Rows: fixtureFailureMetrics()},
+	}
+}
+
+// fixtureRiskRows is fixtureRiskCoverage as risk_coverage rows.
+func fixtureRiskRows(points int) []queries.RiskCoverageRow {
+	var out []queries.RiskCoverageRow
+	for _, c := range fixtureRiskCoverage(points) {
+		for i := range c.Coverage {
+			out = append(out, queries.RiskCoverageRow{Dataset: "dermamnist", Run: "f1", Split: "test", Score: c.Score, Coverage: c.Coverage[i], Risk: c.Risk[i]})
+		}
+	}
+	return out
 }
 
 // fixtureMapsSeverities adds the other severities' corrupted maps so the
 // montage has every row.
-func fixtureMapsSeverities(h, w, c int) []MapCell {
-	var out []MapCell
+func fixtureMapsSeverities(h, w, c int) []queries.SaliencyGridRow {
+	var out []queries.SaliencyGridRow
 	for _, s := range []int{1, 2, 4, 5} {
 		for _, m := range fixtureMaps(h, w, c, s, fiveCorrs) {
 			if m.Corruption != "clean" {
@@ -657,7 +681,7 @@ func TestWriteReport(t *testing.T) {
 	// A failing rerun over the same folder must not leave the old index
 	// presenting a mix of old and new figures as a complete report.
 	bad := reportFixture(breastClasses, 50)
-	bad.Boxes[0].Q25 = bad.Boxes[0].Q95 + 1
+	bad.Boxes.Rows[0].Q25 = bad.Boxes.Rows[0].Q95 + 1
 	if _, err := WriteReport(dir, bad, Options{}); err == nil || !strings.Contains(err.Error(), "delta_auc_boxes") {
 		t.Fatalf("bad boxes: got %v, want an error naming the figure", err)
 	}
@@ -666,74 +690,39 @@ func TestWriteReport(t *testing.T) {
 	}
 }
 
-// The report names queries a reader reruns; they must exist in
-// queries/sql. risk_coverage is the one query the failure-flagging work
-// (issue 7) still has to add.
-func TestReportQueriesExist(t *testing.T) {
-	jobs, tables, err := plan(reportFixture(breastClasses, 20), Options{})
+// Every figure and table names the query and parameter values its rows
+// came from: the layer profiles their severity and selection, the grid its
+// severity, and NULL parameters whose default is not NULL explicitly.
+func TestFigureCaptionsNameTheirAnswers(t *testing.T) {
+	in := reportFixture(breastClasses, 20)
+	jobs, tables, err := plan(in, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refs []QueryRef
+	cmds := map[string]string{}
 	for _, j := range jobs {
-		refs = append(refs, j.fig.Queries...)
-	}
-	for _, tb := range tables {
-		refs = append(refs, tb.Queries...)
-	}
-	var missing []string
-	for _, q := range refs {
-		text, err := os.ReadFile(filepath.Join("..", "queries", "sql", q.Name+".sql"))
-		if err != nil {
-			missing = append(missing, q.Name)
-			continue
+		if len(j.fig.Queries) != 1 {
+			t.Fatalf("%s names %d queries", j.fig.File, len(j.fig.Queries))
 		}
-		for p := range q.Params {
-			if !strings.Contains(string(text), "@param "+p+" ") {
-				t.Errorf("query %s has no parameter %s", q.Name, p)
-			}
+		cmds[j.fig.File] = j.fig.Queries[0].Command()
+	}
+	for file, want := range map[string]string{
+		"layer_profile_s3_incorrect.png": "gradprint query layer_profile --param dataset=dermamnist --param method=gradcampp --param run=r1 --param selection=incorrect --param severity=3 --param split=test",
+		"saliency_grid_s3.png":           "gradprint query saliency_grid --param method=gradcampp --param severity=3 --param split=test",
+		"montage.png":                    "gradprint query saliency_grid --param method=gradcampp --param 'severity=' --param split=test",
+		"training_curves.png":            "gradprint query training_curves",
+	} {
+		if cmds[file] != want {
+			t.Errorf("%s: %q, want %q", file, cmds[file], want)
 		}
 	}
-	for _, m := range uniqueSorted(missing) {
-		if m == "risk_coverage" {
-			t.Logf("query risk_coverage is not in queries/sql yet (issue 7 adds it); the index names it already")
-			continue
-		}
-		t.Errorf("the report names query %s, which queries/sql does not have", m)
+	if len(tables) != 1 || tables[0].Queries[0].Name != "failure_metrics" {
+		t.Fatalf("tables %+v", tables)
 	}
-}
-
-func TestDecodeRows(t *testing.T) {
-	cols := []string{"dataset", "run_id", "split", "method", "corruption", "severity", "selection", "label", "label_name",
-		"layer_depth", "layer", "layer_alias", "mean_rmse", "n", "delta_auc", "extra"}
-	rows := [][]any{
-		{"dermamnist", "r1", "test", "gradcampp", "contrast", int64(3), "all", int32(2), "bkl", int64(0), "layer1.0", "1_2", 41.5, int64(20), nil, "ignored"},
-	}
-	got, err := DecodeRows[LayerProfileRow](cols, rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := got[0]
-	if r.Severity != 3 || r.Label != 2 || r.ClassName != "bkl" || r.MeanRMSE != 41.5 || r.N != 20 || !math.IsNaN(r.DeltaAUC) {
-		t.Errorf("decoded %+v", r)
-	}
-	if _, err := DecodeRows[LayerProfileRow](cols[:12], [][]any{rows[0][:12]}); err == nil || !strings.Contains(err.Error(), `"mean_rmse" missing`) {
-		t.Errorf("missing column: %v", err)
-	}
-	bad := slices.Clone(rows[0])
-	bad[12] = "forty"
-	if _, err := DecodeRows[LayerProfileRow](cols, [][]any{bad}); err == nil || !strings.Contains(err.Error(), "row 0, column mean_rmse") {
-		t.Errorf("bad type: %v", err)
-	}
-	mcols := []string{"dataset", "run_id", "split", "image_id", "label_name", "corruption", "severity", "layer_depth", "layer",
-		"layer_alias", "method", "predicted_name", "confidence", "height", "width", "channels", "map", "image"}
-	m, err := DecodeRows[MapCell](mcols, [][]any{{"d", "r", "test", int64(4), "nv", "clean", int64(0), int64(1), "layer1.1", "1_1",
-		"gradcampp", "nv", 0.9, int64(1), int64(2), int64(1), []any{float32(0.25), 1.0}, []byte{7, 9}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(m[0].Map, []float32{0.25, 1}) || !slices.Equal(m[0].Image, []uint8{7, 9}) {
-		t.Errorf("decoded map %v image %v", m[0].Map, m[0].Image)
+	// An answer that does not say its severity cannot title a figure.
+	in.LayerProfiles[0].Params.Severity = queries.Opt[int]{}
+	if _, _, err := plan(in, Options{}); err == nil || !strings.Contains(err.Error(), "severity") {
+		t.Fatalf("layer profile without a severity: %v", err)
 	}
 }
 
@@ -762,51 +751,6 @@ func BenchmarkReport400(b *testing.B) {
 	for b.Loop() {
 		if _, err := WriteReport(dir, in, Options{}); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// Each row type's columns must be columns of the query it mirrors, so that
-// DecodeRows on that query's answer works; a renamed column fails here.
-func TestRowTypesMatchQueries(t *testing.T) {
-	cases := []struct {
-		query string
-		typ   reflect.Type
-	}{
-		{"layer_profile", reflect.TypeFor[LayerProfileRow]()},
-		{"rmse_boxes", reflect.TypeFor[RMSEBoxRow]()},
-		{"saliency_grid", reflect.TypeFor[MapCell]()},
-		{"training_curves", reflect.TypeFor[TrainingRow]()},
-		{"auc_acc_table", reflect.TypeFor[MetricCell]()},
-		{"failure_metrics", reflect.TypeFor[FailureMetricRow]()},
-	}
-	for _, c := range cases {
-		text, err := os.ReadFile(filepath.Join("..", "queries", "sql", c.query+".sql"))
-		if err != nil {
-			t.Fatalf("query %s: %v", c.query, err)
-		}
-		// The SELECT list: words of the text after the header comments.
-		var body []string
-		for _, line := range strings.Split(string(text), "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-				body = append(body, line)
-			}
-		}
-		words := map[string]bool{}
-		for _, w := range strings.FieldsFunc(strings.Join(body, "\n"), func(r rune) bool {
-			return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-		}) {
-			words[w] = true
-		}
-		for i := range c.typ.NumField() {
-			tag, ok := c.typ.Field(i).Tag.Lookup("col")
-			if !ok {
-				continue
-			}
-			name, _, _ := strings.Cut(tag, ",")
-			if !words[name] {
-				t.Errorf("%s.%s reads column %q, which query %s does not mention", c.typ.Name(), c.typ.Field(i).Name, name, c.query)
-			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/gradprint/gradprint/queries"
 	"image"
 	"math"
 	"slices"
@@ -13,7 +14,7 @@ import (
 // MetricHeatmap draws the corruption × severity table of AUC and accuracy
 // as two heat maps side by side, each cell printed with its value. Clean is
 // the first row, one value across all severities.
-func MetricHeatmap(cells []MetricCell, o Options) (*Rendered, error) {
+func MetricHeatmap(cells []queries.AUCACCRow, o Options) (*Rendered, error) {
 	if len(cells) == 0 {
 		return nil, fmt.Errorf("AUC/ACC heat map: no rows (did the auc_acc_table query match a run?)")
 	}
@@ -22,10 +23,10 @@ func MetricHeatmap(cells []MetricCell, o Options) (*Rendered, error) {
 		corr string
 		sev  int
 	}
-	byKey := map[key]MetricCell{}
+	byKey := map[key]queries.AUCACCRow{}
 	var corrs []string
 	var sevs []int
-	var clean *MetricCell
+	var clean *queries.AUCACCRow
 	for i, c := range cells {
 		runs = append(runs, runKey{c.Dataset, c.Run})
 		if c.Corruption == "clean" {
@@ -79,7 +80,7 @@ func MetricHeatmap(cells []MetricCell, o Options) (*Rendered, error) {
 
 	out := &Rendered{Image: img}
 	for ti, metric := range []string{"AUC", "accuracy"} {
-		get := func(c MetricCell) float64 {
+		get := func(c queries.AUCACCRow) float64 {
 			if ti == 0 {
 				return c.AUC
 			}
@@ -229,15 +230,15 @@ func metricInfo(m string) (rank int, higherBetter bool, label string) {
 // finds the best score per metric.
 type failureTable struct {
 	Scores, Metrics []string
-	Cells           map[[2]string]FailureMetricRow // {score, metric}
-	Best            map[string]string              // metric -> best score
+	Cells           map[[2]string]queries.FailureMetricRow // {score, metric}
+	Best            map[string]string                      // metric -> best score
 }
 
-func newFailureTable(rows []FailureMetricRow) (*failureTable, error) {
+func newFailureTable(rows []queries.FailureMetricRow) (*failureTable, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("failure metrics: no rows (did the failure_metrics query match a run?)")
 	}
-	t := &failureTable{Cells: map[[2]string]FailureMetricRow{}, Best: map[string]string{}}
+	t := &failureTable{Cells: map[[2]string]queries.FailureMetricRow{}, Best: map[string]string{}}
 	var runs []runKey
 	for _, r := range rows {
 		runs = append(runs, runKey{r.Dataset, r.Run})
@@ -314,7 +315,7 @@ func (t *failureTable) cellText(score, metric string) (value, interval string) {
 // FailureMetricsTable draws the comparison of failure scores as an image:
 // one row per score, one column per metric with its 95 % interval, the
 // best score per metric shaded.
-func FailureMetricsTable(rows []FailureMetricRow, o Options) (*Rendered, error) {
+func FailureMetricsTable(rows []queries.FailureMetricRow, o Options) (*Rendered, error) {
 	t, err := newFailureTable(rows)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/gradprint/gradprint/queries"
 	"image"
 	"math"
 	"slices"
@@ -22,7 +23,7 @@ const (
 // TrainingCurves draws, per run, the training and validation loss and the
 // validation AUC and accuracy against the epoch, with the kept (best
 // validation AUC) epoch marked.
-func TrainingCurves(rows []TrainingRow, o Options) (*Rendered, error) {
+func TrainingCurves(rows []queries.TrainingCurveRow, o Options) (*Rendered, error) {
 	d, err := newTrainingData(rows)
 	if err != nil {
 		return nil, err
@@ -59,16 +60,16 @@ func TrainingCurves(rows []TrainingRow, o Options) (*Rendered, error) {
 // trainingData is training rows grouped by run, with the axes' ranges.
 type trainingData struct {
 	runs            []runKey
-	byRun           map[runKey][]TrainingRow
+	byRun           map[runKey][]queries.TrainingCurveRow
 	lossMax, metMin float64
 	epMax           int
 }
 
-func newTrainingData(rows []TrainingRow) (*trainingData, error) {
+func newTrainingData(rows []queries.TrainingCurveRow) (*trainingData, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("training curves: no rows (is the run a training run? try the runs query)")
 	}
-	d := &trainingData{byRun: map[runKey][]TrainingRow{}, metMin: 1, epMax: 1}
+	d := &trainingData{byRun: map[runKey][]queries.TrainingCurveRow{}, metMin: 1, epMax: 1}
 	for _, r := range rows {
 		k := runKey{r.Dataset, r.Run}
 		d.byRun[k] = append(d.byRun[k], r)
@@ -120,7 +121,7 @@ func trainingGrid(d *trainingData, labels []string, title string) grid {
 }
 
 // keptEpoch is the epoch flagged best, or -1 if none is.
-func keptEpoch(rs []TrainingRow) int {
+func keptEpoch(rs []queries.TrainingCurveRow) int {
 	best := -1
 	for _, r := range rs {
 		if r.IsBest {
@@ -134,24 +135,24 @@ func keptEpoch(rs []TrainingRow) int {
 type trainingCurve struct {
 	name   string
 	colour rgb
-	get    func(TrainingRow) float64
+	get    func(queries.TrainingCurveRow) float64
 }
 
 // trainingPanels are the curves of the two panels of a run: the losses,
 // then the validation metrics.
 func trainingPanels() [2][]trainingCurve {
 	return [2][]trainingCurve{
-		{{"train", trainLossColor, func(r TrainingRow) float64 { return r.TrainLoss }},
-			{"val", valLossColor, func(r TrainingRow) float64 { return r.ValLoss }}},
-		{{"auc", valAUCColor, func(r TrainingRow) float64 { return r.ValAUC }},
-			{"acc", valACCColor, func(r TrainingRow) float64 { return r.ValACC }}},
+		{{"train", trainLossColor, func(r queries.TrainingCurveRow) float64 { return r.TrainLoss }},
+			{"val", valLossColor, func(r queries.TrainingCurveRow) float64 { return r.ValLoss }}},
+		{{"auc", valAUCColor, func(r queries.TrainingCurveRow) float64 { return r.ValAUC }},
+			{"acc", valACCColor, func(r queries.TrainingCurveRow) float64 { return r.ValACC }}},
 	}
 }
 
 // trainingSeries draws the curves of one panel over the kept epoch's rule
 // (best < 0: none), or returns nil when no curve has a finite value: a
 // rule alone is no data.
-func trainingSeries(rs []TrainingRow, curves []trainingCurve, best int, scale float64) []chart.Series {
+func trainingSeries(rs []queries.TrainingCurveRow, curves []trainingCurve, best int, scale float64) []chart.Series {
 	var lines []chart.Series
 	for _, c := range curves {
 		var xs, ys []float64

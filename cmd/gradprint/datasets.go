@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -65,14 +64,10 @@ not a valid MedMNIST-layout npz.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files := args
 			if len(files) == 0 {
-				m, err := filepath.Glob(filepath.Join(g.dataDir, "*.npz"))
+				m, err := ingest.ListNPZ(g.dataDir)
 				if err != nil {
-					return fmt.Errorf("list %s: %w", g.dataDir, err)
+					return err
 				}
-				if len(m) == 0 {
-					return fmt.Errorf("no .npz files in %s (set --data-dir or pass files)", g.dataDir)
-				}
-				slices.Sort(m)
 				files = m
 			}
 			var official, other int

@@ -61,7 +61,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func testEnv(out string, seed uint64) Env { return Env{Out: out, DataDir: out, Seed: seed, Quiet: true} }
+func testEnv(out string, seed uint64) Env {
+	return Env{Out: out, DataDir: out, Seed: seed, Quiet: true}
+}
 
 func smallTrain(data, model string) TrainOptions {
 	o := DefaultTrainOptions()

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strconv"
 
+	"github.com/gradprint/gradprint/ingest"
 	"github.com/gradprint/gradprint/queries"
 	"github.com/gradprint/gradprint/reports"
 	"github.com/gradprint/gradprint/warehouse"
@@ -22,14 +22,18 @@ type ReportOptions struct {
 	Run      string
 	Dir      string
 	Method   string
-	Severity int // severity of the saliency grid
+	Severity int // severity of the saliency grid; one the run lacks falls back to the middle one stored
 	ImageID  int
 	Width    int // figure width in pixels; 0 = reports.DefaultWidth
 }
 
-// DefaultReportOptions draws Grad-CAM++ at severity 3.
+// DefaultReportOptions draws Grad-CAM++, and the saliency grid at the
+// severity saliency_grid.sql declares as its default.
 func DefaultReportOptions() ReportOptions {
-	return ReportOptions{Method: "gradcampp", Severity: 3, ImageID: -1}
+	p := queries.SaliencyGrid().Defaults()
+	sev, _ := p.Severity.Get()
+	method, _ := p.Method.Get()
+	return ReportOptions{Method: method, Severity: sev, ImageID: -1}
 }
 
 // ReportResult says what Report wrote.
@@ -59,7 +63,7 @@ func Report(ctx context.Context, e Env, o ReportOptions) (*ReportResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	db, err := warehouse.OpenDB(ctx, wh.Root(), warehouse.DBOptions{})
+	db, err := queries.Open(ctx, wh.Root(), warehouse.DBOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -79,109 +83,96 @@ func Report(ctx context.Context, e Env, o ReportOptions) (*ReportResult, error) 
 	return &ReportResult{AnalyzeRun: an.RunID, Dataset: an.Dataset, Index: filepath.Join(dir, "index.html"), Figures: len(figs)}, nil
 }
 
+// reportInput asks every named query a report draws, each with the
+// parameter values its figure is captioned with.
 func reportInput(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse, an rows.RunMeta, o ReportOptions) (reports.ReportInput, error) {
 	var in reports.ReportInput
-	p := map[string]string{"dataset": an.Dataset, "run": an.RunID}
-	with := func(kv ...string) map[string]string {
-		out := map[string]string{}
-		for k, v := range p {
-			out[k] = v
+	ds, run := queries.Some(an.Dataset), queries.Some(an.RunID)
+	cfg, err := decodeConfig[AnalyzeConfig](an)
+	if err != nil {
+		return in, err
+	}
+	for _, sev := range cfg.Severities {
+		for _, sel := range []ingest.SelectMode{ingest.SelectAll, ingest.SelectCorrect, ingest.SelectIncorrect} {
+			p := queries.LayerProfile().Defaults()
+			p.Dataset, p.Run, p.Method, p.Severity, p.Selection = ds, run, queries.Some(o.Method), queries.Some(sev), queries.Some(string(sel))
+			a, err := queries.LayerProfile().Run(ctx, db, p)
+			if err != nil {
+				return in, err
+			}
+			in.LayerProfiles = append(in.LayerProfiles, a)
 		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			out[kv[i]] = kv[i+1]
-		}
-		return out
 	}
-	var err error
-	if in.LayerProfile, err = query[reports.LayerProfileRow](ctx, db, "layer_profile", with("method", o.Method, "severity", "", "selection", "")); err != nil {
+	bp := queries.RMSEBoxes().Defaults()
+	bp.Dataset, bp.Run, bp.Method = ds, run, queries.Some(o.Method)
+	if in.Boxes, err = queries.RMSEBoxes().Run(ctx, db, bp); err != nil {
 		return in, err
 	}
-	if in.Boxes, err = query[reports.RMSEBoxRow](ctx, db, "rmse_boxes", with("method", o.Method, "severity", "")); err != nil {
+	mp := queries.AUCACCTable().Defaults()
+	mp.Dataset, mp.Run = ds, run
+	if in.Metrics, err = queries.AUCACCTable().Run(ctx, db, mp); err != nil {
 		return in, err
 	}
-	if in.Metrics, err = query[reports.MetricCell](ctx, db, "auc_acc_table", with()); err != nil {
+	if in.Montage, in.Grid, err = mapAnswers(ctx, db, an, o); err != nil {
 		return in, err
 	}
-	img := ""
-	if o.ImageID >= 0 {
-		img = strconv.Itoa(o.ImageID)
-	} else if first, err := queries.Run(ctx, db, "saliency_grid", with("method", o.Method, "severity", "")); err != nil {
-		return in, err
-	} else if len(first.Rows) > 0 {
-		for i, c := range first.Columns {
-			if c.Name == "image_id" {
-				img = fmt.Sprint(first.Rows[0][i])
+	if an.ParentRunID != "" {
+		if tr, err := wh.Latest(warehouse.RunQuery{Kind: "train", RunID: an.ParentRunID}); err == nil {
+			tp := queries.TrainingCurvesParams{Dataset: queries.Some(tr.Dataset), Run: queries.Some(tr.RunID)}
+			if in.Training, err = queries.TrainingCurves().Run(ctx, db, tp); err != nil {
+				return in, err
 			}
 		}
 	}
-	if img != "" {
-		if in.Maps, err = query[reports.MapCell](ctx, db, "saliency_grid", with("method", o.Method, "severity", "", "image_id", img)); err != nil {
-			return in, err
-		}
+	fl, err := wh.Latest(warehouse.RunQuery{Kind: "failure", Parent: an.RunID})
+	if errors.Is(err, warehouse.ErrNoRun) {
+		return in, nil
 	}
-	in.MapSeverity = availableSeverity(in.Maps, o.Severity)
-	if tr, err := wh.Latest(warehouse.RunQuery{Kind: "train", RunID: an.ParentRunID}); err == nil && an.ParentRunID != "" {
-		if in.Training, err = query[reports.TrainingRow](ctx, db, "training_curves", map[string]string{"dataset": tr.Dataset, "run": tr.RunID}); err != nil {
-			return in, err
-		}
+	if err != nil {
+		return in, err
 	}
-	if fl, err := wh.Latest(warehouse.RunQuery{Kind: "failure", Parent: an.RunID}); err == nil {
-		fp := map[string]string{"dataset": fl.Dataset, "run": fl.RunID}
-		if in.FailureMetrics, err = query[reports.FailureMetricRow](ctx, db, "failure_metrics", fp); err != nil {
-			return in, err
-		}
-		res, err := queries.Run(ctx, db, "risk_coverage", fp)
-		if err != nil {
-			return in, err
-		}
-		in.RiskCoverage = riskCurves(res)
+	fp := queries.FailureMetrics().Defaults()
+	fp.Dataset, fp.Run = queries.Some(fl.Dataset), queries.Some(fl.RunID)
+	if in.FailureMetrics, err = queries.FailureMetrics().Run(ctx, db, fp); err != nil {
+		return in, err
 	}
-	return in, nil
+	rp := queries.RiskCoverage().Defaults()
+	rp.Dataset, rp.Run = fp.Dataset, fp.Run
+	in.RiskCoverage, err = queries.RiskCoverage().Run(ctx, db, rp)
+	return in, err
 }
 
-func query[T any](ctx context.Context, db *warehouse.DB, name string, params map[string]string) ([]T, error) {
-	res, err := queries.Run(ctx, db, name, params)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", name, err)
+// mapAnswers picks the image of the montage and saliency grid (the asked
+// one, else the first stored), reads its maps at every severity for the
+// montage, and at the asked severity (else the middle one stored) for the
+// grid.
+func mapAnswers(ctx context.Context, db *warehouse.DB, an rows.RunMeta, o ReportOptions) (montage, grid reports.SaliencyGridAnswer, err error) {
+	p := queries.SaliencyGrid().Defaults()
+	p.Dataset, p.Run, p.Method, p.Severity = queries.Some(an.Dataset), queries.Some(an.RunID), queries.Some(o.Method), queries.Opt[int]{}
+	if o.ImageID >= 0 {
+		p.ImageID = queries.Some(o.ImageID)
 	}
-	cols := make([]string, len(res.Columns))
-	for i, c := range res.Columns {
-		cols[i] = c.Name
+	if montage, err = queries.SaliencyGrid().Run(ctx, db, p); err != nil || len(montage.Rows) == 0 {
+		return montage, grid, err
 	}
-	out, err := reports.DecodeRows[T](cols, res.Rows)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", name, err)
-	}
-	return out, nil
-}
-
-// riskCurves groups risk_coverage rows into one curve per score.
-func riskCurves(res *queries.Result) []reports.RiskCoverage {
-	idx := map[string]int{}
-	for i, c := range res.Columns {
-		idx[c.Name] = i
-	}
-	var out []reports.RiskCoverage
-	pos := map[string]int{}
-	for _, r := range res.Rows {
-		s := fmt.Sprint(r[idx["score_name"]])
-		i, ok := pos[s]
-		if !ok {
-			i = len(out)
-			pos[s] = i
-			out = append(out, reports.RiskCoverage{Score: s})
+	if _, set := p.ImageID.Get(); !set {
+		p.ImageID = queries.Some(montage.Rows[0].ImageID)
+		var one []queries.SaliencyGridRow
+		for _, r := range montage.Rows {
+			if r.ImageID == montage.Rows[0].ImageID {
+				one = append(one, r)
+			}
 		}
-		cv, _ := r[idx["coverage"]].(float64)
-		rk, _ := r[idx["risk"]].(float64)
-		out[i].Coverage = append(out[i].Coverage, cv)
-		out[i].Risk = append(out[i].Risk, rk)
+		montage.Params, montage.Rows = p, one
 	}
-	return out
+	p.Severity = queries.Some(availableSeverity(montage.Rows, o.Severity))
+	grid, err = queries.SaliencyGrid().Run(ctx, db, p)
+	return montage, grid, err
 }
 
 // availableSeverity keeps the asked severity when maps exist for it, else
 // takes the middle one of those stored (a run may analyse only some).
-func availableSeverity(maps []reports.MapCell, want int) int {
+func availableSeverity(maps []queries.SaliencyGridRow, want int) int {
 	var have []int
 	for _, m := range maps {
 		if m.Severity > 0 && !slices.Contains(have, m.Severity) {

@@ -14,8 +14,8 @@ SELECT dataset, run_id, split, corruption, severity,
        max(n) AS n
 FROM metrics
 WHERE class_index = -1
-  AND ($dataset IS NULL OR dataset = $dataset)
-  AND ($run IS NULL OR run_id = $run)
-  AND ($split IS NULL OR split = $split)
+  AND matches(dataset, $dataset)
+  AND matches(run_id, $run)
+  AND matches(split, $split)
 GROUP BY dataset, run_id, split, corruption, severity
 ORDER BY dataset, run_id, split, corruption <> 'clean', corruption, severity

@@ -15,8 +15,8 @@ LEFT JOIN metrics c
        ON c.dataset = m.dataset AND c.run_id = m.run_id AND c.split = m.split
       AND c.corruption = 'clean' AND c.class_index = m.class_index AND c.metric = 'auc'
 WHERE m.metric = 'auc' AND m.corruption <> 'clean'
-  AND ($dataset IS NULL OR m.dataset = $dataset)
-  AND ($run IS NULL OR m.run_id = $run)
-  AND ($split IS NULL OR m.split = $split)
-  AND ($class_index IS NULL OR m.class_index = $class_index)
+  AND matches(m.dataset, $dataset)
+  AND matches(m.run_id, $run)
+  AND matches(m.split, $split)
+  AND matches(m.class_index, $class_index)
 ORDER BY m.dataset, m.run_id, m.split, m.class_index, m.corruption, m.severity

@@ -7,8 +7,8 @@
 -- @param metric  string ""   one metric; empty = every metric
 SELECT dataset, run_id, split, metric, score_name, value, ci_lo, ci_hi, n, n_boot
 FROM failure_metrics
-WHERE ($dataset IS NULL OR dataset = $dataset)
-  AND ($run IS NULL OR run_id = $run)
-  AND ($split IS NULL OR split = $split)
-  AND ($metric IS NULL OR metric = $metric)
+WHERE matches(dataset, $dataset)
+  AND matches(run_id, $run)
+  AND matches(split, $split)
+  AND matches(metric, $metric)
 ORDER BY dataset, run_id, split, metric, score_name

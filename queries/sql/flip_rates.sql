@@ -9,9 +9,9 @@ WITH clean AS (
     SELECT dataset, run_id, split, image_id, predicted, correct
     FROM predictions
     WHERE corruption = 'clean'
-      AND ($dataset IS NULL OR dataset = $dataset)
-      AND ($run IS NULL OR run_id = $run)
-      AND ($split IS NULL OR split = $split)
+      AND matches(dataset, $dataset)
+      AND matches(run_id, $run)
+      AND matches(split, $split)
 ), pairs AS (
     SELECT v.dataset, v.run_id, v.split, v.corruption, v.severity, v.label, v.label_name,
            v.predicted <> c.predicted AS flipped,

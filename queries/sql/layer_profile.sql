@@ -16,11 +16,11 @@ WITH by_outcome AS (
            layer_depth, layer, layer_alias, correct_clean,
            sum(rmse::DOUBLE) AS s1, sum(rmse::DOUBLE * rmse) AS s2, count(*) AS n
     FROM saliency
-    WHERE ($dataset IS NULL OR dataset = $dataset)
-      AND ($run IS NULL OR run_id = $run)
-      AND ($split IS NULL OR split = $split)
-      AND ($method IS NULL OR method = $method)
-      AND ($severity IS NULL OR severity = $severity)
+    WHERE matches(dataset, $dataset)
+      AND matches(run_id, $run)
+      AND matches(split, $split)
+      AND matches(method, $method)
+      AND matches(severity, $severity)
     GROUP BY ALL
 ), both_levels AS (
     SELECT * EXCLUDE (correct_clean),
@@ -50,5 +50,5 @@ LEFT JOIN metrics mc
        ON mc.dataset = g.dataset AND mc.run_id = g.run_id AND mc.split = g.split
       AND mc.corruption = g.corruption AND mc.severity = g.severity
       AND mc.class_index = g.label AND mc.metric = 'auc'
-WHERE ($selection IS NULL OR g.selection = $selection)
+WHERE matches(g.selection, $selection)
 ORDER BY g.dataset, g.run_id, g.split, g.method, g.selection, g.corruption, g.severity, g.label, g.layer_depth

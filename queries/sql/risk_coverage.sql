@@ -8,9 +8,9 @@ SELECT dataset, run_id, split, score_name,
        CAST(row_number() OVER w AS DOUBLE) / count(*) OVER p AS coverage,
        CAST(sum(CASE WHEN correct THEN 0 ELSE 1 END) OVER w AS DOUBLE) / row_number() OVER w AS risk
 FROM flags
-WHERE ($dataset IS NULL OR dataset = $dataset)
-  AND ($run IS NULL OR run_id = $run)
-  AND ($split IS NULL OR split = $split)
+WHERE matches(dataset, $dataset)
+  AND matches(run_id, $run)
+  AND matches(split, $split)
 WINDOW p AS (PARTITION BY dataset, run_id, split, score_name),
        w AS (PARTITION BY dataset, run_id, split, score_name ORDER BY score DESC, image_id ROWS UNBOUNDED PRECEDING)
 ORDER BY dataset, run_id, split, score_name, coverage

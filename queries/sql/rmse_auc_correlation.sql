@@ -12,10 +12,10 @@ WITH pts AS (
            s.corruption, s.severity, s.label,
            avg(s.rmse) AS mean_rmse
     FROM saliency s
-    WHERE ($dataset IS NULL OR s.dataset = $dataset)
-      AND ($run IS NULL OR s.run_id = $run)
-      AND ($split IS NULL OR s.split = $split)
-      AND ($method IS NULL OR s.method = $method)
+    WHERE matches(s.dataset, $dataset)
+      AND matches(s.run_id, $run)
+      AND matches(s.split, $split)
+      AND matches(s.method, $method)
     GROUP BY ALL
 ), joined AS (
     SELECT p.*, m.delta_vs_clean AS delta_auc

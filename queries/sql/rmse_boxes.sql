@@ -13,11 +13,11 @@ WITH b AS (
            avg(rmse) AS mean_rmse,
            quantile_cont(rmse, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q
     FROM saliency
-    WHERE ($dataset IS NULL OR dataset = $dataset)
-      AND ($run IS NULL OR run_id = $run)
-      AND ($split IS NULL OR split = $split)
-      AND ($method IS NULL OR method = $method)
-      AND ($severity IS NULL OR severity = $severity)
+    WHERE matches(dataset, $dataset)
+      AND matches(run_id, $run)
+      AND matches(split, $split)
+      AND matches(method, $method)
+      AND matches(severity, $severity)
     GROUP BY ALL
 )
 SELECT b.dataset, b.run_id, b.split, b.method, b.layer_depth, b.layer, b.layer_alias,

@@ -16,12 +16,12 @@ WITH g AS (
            -- One sort per group for all five quantiles.
            quantile_cont(rmse, [0.05, 0.25, 0.5, 0.75, 0.95]) AS q
     FROM saliency
-    WHERE ($dataset IS NULL OR dataset = $dataset)
-      AND ($run IS NULL OR run_id = $run)
-      AND ($split IS NULL OR split = $split)
-      AND ($method IS NULL OR method = $method)
-      AND ($corruption IS NULL OR corruption = $corruption)
-      AND ($severity IS NULL OR severity = $severity)
+    WHERE matches(dataset, $dataset)
+      AND matches(run_id, $run)
+      AND matches(split, $split)
+      AND matches(method, $method)
+      AND matches(corruption, $corruption)
+      AND matches(severity, $severity)
     GROUP BY ALL
 )
 SELECT dataset, run_id, split, method, layer_depth, layer, layer_alias, outcome, n, mean_rmse,

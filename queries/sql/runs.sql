@@ -21,8 +21,8 @@ WITH r AS (
            any_value(parent_run_id) AS parent_run_id,
            string_agg(DISTINCT nullif(error, ''), '; ') AS error
     FROM all_runs
-    WHERE ($dataset IS NULL OR dataset = $dataset)
-      AND ($kind IS NULL OR kind = $kind)
+    WHERE matches(dataset, $dataset)
+      AND matches(kind, $kind)
     GROUP BY dataset, run_id
 )
 SELECT r.*,

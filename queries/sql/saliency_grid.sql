@@ -12,10 +12,10 @@ SELECT dataset, run_id, split, image_id, label, label_name, corruption, severity
        layer_depth, layer, layer_alias, method, target_class, predicted, predicted_name,
        confidence, height, width, channels, map, image
 FROM maps
-WHERE ($dataset IS NULL OR dataset = $dataset)
-  AND ($run IS NULL OR run_id = $run)
-  AND ($split IS NULL OR split = $split)
-  AND ($image_id IS NULL OR image_id = $image_id)
-  AND (corruption = 'clean' OR $severity IS NULL OR severity = $severity)
-  AND ($method IS NULL OR method = $method)
+WHERE matches(dataset, $dataset)
+  AND matches(run_id, $run)
+  AND matches(split, $split)
+  AND matches(image_id, $image_id)
+  AND (corruption = 'clean' OR matches(severity, $severity))
+  AND matches(method, $method)
 ORDER BY dataset, run_id, split, label, image_id, corruption <> 'clean', corruption, severity, layer_depth

@@ -5,6 +5,6 @@
 SELECT dataset, run_id, epoch, lr, train_loss, val_loss, val_acc, val_auc,
        images_per_s, seconds, is_best
 FROM training
-WHERE ($dataset IS NULL OR dataset = $dataset)
-  AND ($run IS NULL OR run_id = $run)
+WHERE matches(dataset, $dataset)
+  AND matches(run_id, $run)
 ORDER BY dataset, run_id, epoch

@@ -1,10 +1,11 @@
-package reports
+package queries
 
 import (
 	"fmt"
 	"math"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // DecodeRows turns a query answer (column names and row values as
@@ -67,6 +68,34 @@ func assign(f reflect.Value, v any) error {
 			f.SetString(string(x))
 		default:
 			return fmt.Errorf("want text, got %T", v)
+		}
+	case reflect.Uint64, reflect.Uint32, reflect.Uint:
+		if v == nil {
+			f.SetUint(0)
+			return nil
+		}
+		switch x := v.(type) {
+		case uint64:
+			f.SetUint(x)
+		case int64:
+			if x < 0 {
+				return fmt.Errorf("want an unsigned integer, got %d", x)
+			}
+			f.SetUint(uint64(x))
+		default:
+			return fmt.Errorf("want an unsigned integer, got %T %v", v, v)
+		}
+	case reflect.Struct:
+		if f.Type() != reflect.TypeFor[time.Time]() {
+			return fmt.Errorf("unsupported field type %s", f.Type())
+		}
+		switch x := v.(type) {
+		case nil:
+			f.Set(reflect.ValueOf(time.Time{}))
+		case time.Time:
+			f.Set(reflect.ValueOf(x))
+		default:
+			return fmt.Errorf("want a timestamp, got %T", v)
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		if v == nil {

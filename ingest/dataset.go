@@ -1,7 +1,8 @@
 // Package ingest reads MedMNIST-layout datasets (npz archives of .npy
 // arrays), knows the official MedMNIST registry, fetches files with checksum
 // verification, generates deterministic synthetic datasets, and selects
-// seeded per-class samples. It knows nothing of models or result files.
+// seeded per-class samples; it also reads folders of PNG images for flag. It
+// knows nothing of models or result files.
 package ingest
 
 import "fmt"

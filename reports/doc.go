@@ -1,7 +1,9 @@
 // Package reports draws gradprint's figures and writes the report's
-// index.html. It knows nothing of models or Parquet: every figure takes
-// plain Go rows that mirror a named query's columns (see queries.DecodeRows), so a
-// figure can be regenerated after any query change without recomputing.
+// index.html. It knows nothing of models or Parquet: every figure takes the
+// typed rows of a named query (package queries), and the report takes the
+// queries' answers, so each figure's title, caption and rerun command come
+// from the query and parameter values that produced its rows. A figure can
+// be regenerated after any query change without recomputing.
 //
 // Figures are sized for a printed page (2400 px wide by default, about
 // 12 inches at 200 dpi). Panels are drawn with go-chart and composed into
@@ -16,13 +18,15 @@
 //
 // Typical use, once the named queries have run:
 //
-//	rows, err := reports.DecodeRows[reports.LayerProfileRow](columns, values)
-//	fig, err := reports.LayerProfile(rows, reports.LayerProfileOptions{Severity: 3, Selection: "incorrect"})
+//	p := queries.LayerProfile().Defaults()
+//	p.Severity, p.Selection = queries.Some(3), queries.Some("incorrect")
+//	a, err := queries.LayerProfile().Run(ctx, db, p)
+//	fig, err := reports.LayerProfile(a.Rows, reports.LayerProfileOptions{Severity: 3, Selection: "incorrect"})
 //	err = reports.WritePNG("out/layer_profile_s3_incorrect.png", fig.Image)
 //
 // or, for the whole report with its index.html:
 //
-//	figs, err := reports.WriteReport("out", reports.ReportInput{LayerProfile: rows, ...}, reports.Options{})
+//	figs, err := reports.WriteReport("out", reports.ReportInput{LayerProfiles: []reports.LayerProfileAnswer{a}, ...}, reports.Options{})
 //
 // Bad input (no rows, a severity or selection the rows do not have, rows of
 // several runs where a figure shows one, NaN statistics) is an error naming

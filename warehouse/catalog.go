@@ -1,7 +1,6 @@
 package warehouse
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -289,6 +288,15 @@ func (c *Catalog) Run(id string) (rows.RunMeta, error) {
 	return *found, nil
 }
 
+// Parent returns the complete run that r builds on (its parent_run_id),
+// wrapping ErrNoRun when r has none or it is not complete.
+func (c *Catalog) Parent(r rows.RunMeta) (rows.RunMeta, error) {
+	if r.ParentRunID == "" {
+		return rows.RunMeta{}, fmt.Errorf("%w: run %s has no parent", ErrNoRun, r.RunID)
+	}
+	return c.Latest(RunQuery{RunID: r.ParentRunID})
+}
+
 // Read returns every committed row of one table (chosen by the row type T)
 // of one run, in file order.
 func Read[T any](c *Catalog, ref RunRef) ([]T, error) {
@@ -362,6 +370,3 @@ func readRunFile(path string) (rows.RunMeta, error) {
 	}
 	return buf[0], nil
 }
-
-// byPath orders part files for stable views.
-func byPath(a, b PartFile) int { return cmp.Compare(a.Path, b.Path) }

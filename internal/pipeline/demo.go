@@ -37,36 +37,26 @@ func Demo(ctx context.Context, e Env, o DemoOptions) (*DemoResult, error) {
 	to := DefaultTrainOptions()
 	to.Data, to.Model, to.Width = synthetic, model, o.Width
 	to.Recipe.Epochs, to.Recipe.BatchSize = o.Epochs, 64
-	tr, err := Train(ctx, e, to)
-	if err != nil {
-		return nil, fmt.Errorf("demo step train: %w", err)
+	if _, err := runStep(ctx, e, Train, to); err != nil {
+		return nil, fmt.Errorf("demo %w", err)
 	}
-	e.step(tr)
-
 	ao := DefaultAnalyzeOptions()
 	ao.Data, ao.Model = synthetic, model
 	ao.Splits, ao.PerClass = []ingest.Split{ingest.Val, ingest.Test}, 0
-	ar, err := Analyze(ctx, e, ao)
-	if err != nil {
-		return nil, fmt.Errorf("demo step analyze: %w", err)
+	if _, err := runStep(ctx, e, Analyze, ao); err != nil {
+		return nil, fmt.Errorf("demo %w", err)
 	}
-	e.step(ar)
-
 	fo := DefaultFailureOptions()
 	fo.Dataset = "synthetic"
-	fr, err := Failure(ctx, e, fo)
-	if err != nil {
-		return nil, fmt.Errorf("demo step failure: %w", err)
+	if _, err := runStep(ctx, e, Failure, fo); err != nil {
+		return nil, fmt.Errorf("demo %w", err)
 	}
-	e.step(fr)
-
 	ro := DefaultReportOptions()
 	ro.Dataset = "synthetic"
-	rr, err := Report(ctx, e, ro)
+	rr, err := runStep(ctx, e, Report, ro)
 	if err != nil {
-		return nil, fmt.Errorf("demo step report: %w", err)
+		return nil, fmt.Errorf("demo %w", err)
 	}
-	e.step(rr)
 	return &DemoResult{Data: filepath.Join(e.Out, "data"), Model: model, Warehouse: e.WarehouseDir(),
 		Report: rr.Index, Seconds: time.Since(start).Seconds()}, nil
 }

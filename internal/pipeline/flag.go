@@ -145,7 +145,10 @@ func lineage(wh *warehouse.Warehouse, failureRun string) (*flagLineage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ar, err := wh.Latest(warehouse.RunQuery{Kind: "analyze", RunID: fr.ParentRunID})
+	ar, err := wh.Parent(fr)
+	if err == nil && ar.Kind != "analyze" {
+		err = fmt.Errorf("run %s is a %s run", ar.RunID, ar.Kind)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failure run %s: its analyze run %s is missing or incomplete", fr.RunID, fr.ParentRunID)
 	}

@@ -18,6 +18,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -93,6 +94,18 @@ func (e Env) step(r StepResult) {
 	if e.OnStep != nil {
 		e.OnStep(r)
 	}
+}
+
+// runStep runs one step of a study or the demo: its error names the step,
+// and its result goes to OnStep.
+func runStep[O any, R StepResult](ctx context.Context, e Env, step func(context.Context, Env, O) (R, error), o O) (R, error) {
+	r, err := step(ctx, e, o)
+	if err != nil {
+		var zero R
+		return r, fmt.Errorf("step %s: %w", zero.StepName(), err)
+	}
+	e.step(r)
+	return r, nil
 }
 
 // DataSource picks a dataset file: an explicit File, else the MedMNIST

@@ -116,12 +116,10 @@ func reportInput(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse,
 	if in.Montage, in.Grid, err = mapAnswers(ctx, db, an, o); err != nil {
 		return in, err
 	}
-	if an.ParentRunID != "" {
-		if tr, err := wh.Latest(warehouse.RunQuery{Kind: "train", RunID: an.ParentRunID}); err == nil {
-			tp := queries.TrainingCurvesParams{Dataset: queries.Some(tr.Dataset), Run: queries.Some(tr.RunID)}
-			if in.Training, err = queries.TrainingCurves().Run(ctx, db, tp); err != nil {
-				return in, err
-			}
+	if tr, err := wh.Parent(an); err == nil && tr.Kind == "train" {
+		tp := queries.TrainingCurvesParams{Dataset: queries.Some(tr.Dataset), Run: queries.Some(tr.RunID)}
+		if in.Training, err = queries.TrainingCurves().Run(ctx, db, tp); err != nil {
+			return in, err
 		}
 	}
 	fl, err := wh.Latest(warehouse.RunQuery{Kind: "failure", Parent: an.RunID})

@@ -130,21 +130,17 @@ func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) err
 	model := d.Model
 	if model == "" {
 		model = filepath.Join(e.ModelsDir(), part+".safetensors")
-		res, err := Train(ctx, e, st.trainOptions(src, model))
-		if err != nil {
-			return fmt.Errorf("step train: %w", err)
+		if _, err := runStep(ctx, e, Train, st.trainOptions(src, model)); err != nil {
+			return err
 		}
-		e.step(res)
 	}
 	ao, err := st.analyzeOptions(d, model)
 	if err != nil {
 		return err
 	}
-	ar, err := Analyze(ctx, e, ao)
-	if err != nil {
-		return fmt.Errorf("step analyze: %w", err)
+	if _, err := runStep(ctx, e, Analyze, ao); err != nil {
+		return err
 	}
-	e.step(ar)
 	if !st.Failure.Skip {
 		fo := DefaultFailureOptions()
 		fo.Dataset = part
@@ -154,20 +150,14 @@ func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) err
 		if st.Failure.Boot > 0 {
 			fo.Boot = st.Failure.Boot
 		}
-		fr, err := Failure(ctx, e, fo)
-		if err != nil {
-			return fmt.Errorf("step failure: %w", err)
+		if _, err := runStep(ctx, e, Failure, fo); err != nil {
+			return err
 		}
-		e.step(fr)
 	}
 	ro := DefaultReportOptions()
 	ro.Dataset, ro.Dir = part, filepath.Join(e.Out, "report", part)
-	rr, err := Report(ctx, e, ro)
-	if err != nil {
-		return fmt.Errorf("step report: %w", err)
-	}
-	e.step(rr)
-	return nil
+	_, err = runStep(ctx, e, Report, ro)
+	return err
 }
 
 func (st *StudyFile) trainOptions(src DataSource, model string) TrainOptions {

@@ -92,7 +92,7 @@ func reportInput(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse,
 	if err != nil {
 		return in, err
 	}
-	for _, sev := range cfg.Severities {
+	for _, sev := range slices.Sorted(slices.Values(cfg.Severities)) {
 		for _, sel := range []ingest.SelectMode{ingest.SelectAll, ingest.SelectCorrect, ingest.SelectIncorrect} {
 			p := queries.LayerProfile().Defaults()
 			p.Dataset, p.Run, p.Method, p.Severity, p.Selection = ds, run, queries.Some(o.Method), queries.Some(sev), queries.Some(string(sel))

@@ -43,9 +43,23 @@ func (c SynthConfig) Validate() error {
 		return fmt.Errorf("synthetic split sizes %d/%d/%d: want non-negative counts", c.Train, c.Val, c.Test)
 	case c.Train+c.Val+c.Test == 0:
 		return fmt.Errorf("synthetic split sizes are all zero")
+	case c.Train > MaxSynthImages || c.Val > MaxSynthImages || c.Test > MaxSynthImages:
+		return fmt.Errorf("synthetic split sizes %d/%d/%d: want at most %d images per split", c.Train, c.Val, c.Test, MaxSynthImages)
+	}
+	// The generator holds a split in memory while it writes it.
+	if px := int64(max(c.Train, c.Val, c.Test)) * int64(c.Size*c.Size*c.Channels); px > MaxSynthBytes {
+		return fmt.Errorf("synthetic split of %d images of %dx%dx%d is %d bytes: want at most %d (fewer images or a smaller size)",
+			max(c.Train, c.Val, c.Test), c.Size, c.Size, c.Channels, px, int64(MaxSynthBytes))
 	}
 	return nil
 }
+
+// Bounds of the synthetic generator: MedMNIST's largest split has 112,120
+// images (ChestMNIST train), and a split is held in memory while written.
+const (
+	MaxSynthImages = 1_000_000
+	MaxSynthBytes  = 1 << 30
+)
 
 // Info describes the synthetic dataset as a registry-like entry.
 func (c SynthConfig) Info() *Info {

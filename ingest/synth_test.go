@@ -160,3 +160,14 @@ func BenchmarkSynthesize(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*(cfg.Train+cfg.Val+cfg.Test)), "ns/image")
 }
+
+func TestSynthRefusesSizesItCannotHold(t *testing.T) {
+	for _, c := range []SynthConfig{
+		{Size: 28, Channels: 1, Classes: 2, Train: 1_000_000_000, Val: 1, Test: 1},
+		{Size: 1024, Channels: 3, Classes: 2, Train: 400, Val: 1, Test: 1},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}

@@ -31,6 +31,9 @@ func Formats() []string { return append([]string(nil), formats...) }
 // Write runs st and writes its answer to w in format. Parquet and Arrow IPC
 // stream from DuckDB; the text formats go through a Result.
 func (st Statement) Write(ctx context.Context, db *warehouse.DB, format string, w io.Writer) error {
+	if st.Multi && (format == "parquet" || format == "arrow") {
+		return fmt.Errorf("--format %s needs a single statement; this --sql holds several (use table, csv or jsonl)", format)
+	}
 	switch format {
 	case "table", "csv", "jsonl":
 		res, err := st.Query(ctx, db)
@@ -269,7 +272,8 @@ func jsonValue(v any) any {
 // zstd Parquet file, so every DuckDB type (lists, blobs, timestamps) keeps
 // its type. DuckDB writes to a file, which is then copied to w.
 func (st Statement) WriteParquet(ctx context.Context, db *warehouse.DB, w io.Writer) error {
-	dir, err := os.MkdirTemp("", "gradprint-query-")
+	// The scratch folder is inside what a sandboxed database may write.
+	dir, err := os.MkdirTemp(db.Scratch, "export-")
 	if err != nil {
 		return err
 	}

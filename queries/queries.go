@@ -23,6 +23,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -190,6 +191,9 @@ type Statement struct {
 	Name string // query name, or "sql" for ad-hoc text
 	SQL  string
 	Args []any
+	// Multi marks ad-hoc text of several statements: it runs once, as a
+	// whole, and answers with its last statement's rows.
+	Multi bool
 }
 
 // Bind checks params against the query's declared parameters, fills in
@@ -223,45 +227,22 @@ func (q Query) Bind(params map[string]string) (Statement, error) {
 
 // BindSQL prepares ad-hoc SQL to learn its parameters, checks that params
 // supplies exactly those, and converts each value to the type DuckDB
-// expects. Errors in the SQL come back with DuckDB's message.
+// expects. Errors in the SQL come back with DuckDB's message. Text of
+// several statements is not prepared (DuckDB would run all but the last
+// while preparing, and again when the query runs): it takes no parameters
+// and runs once, as a whole.
 func BindSQL(ctx context.Context, db *warehouse.DB, text string, params map[string]string) (Statement, error) {
 	st := Statement{Name: "sql", SQL: text}
-	conn, err := db.Conn(ctx)
+	wants, multi, err := sqlParams(ctx, db, text)
 	if err != nil {
 		return st, err
 	}
-	defer conn.Close()
-	type want struct {
-		name string
-		typ  duckdb.Type
-	}
-	var wants []want
-	err = conn.Raw(func(dc any) error {
-		prep, ok := dc.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("duckdb connection cannot prepare")
+	if multi {
+		if len(params) > 0 {
+			return st, fmt.Errorf("--sql holds several statements; parameters need a single statement (got --param %s)", strings.Join(slices.Sorted(maps.Keys(params)), ", --param "))
 		}
-		s, err := prep.PrepareContext(ctx, text)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		ds, ok := s.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("not a duckdb statement")
-		}
-		for i := 1; i <= ds.NumInput(); i++ {
-			name, err := ds.ParamName(i)
-			if err != nil {
-				return err
-			}
-			typ, _ := ds.ParamType(i)
-			wants = append(wants, want{name, typ})
-		}
-		return nil
-	})
-	if err != nil {
-		return st, err
+		st.Multi = true
+		return st, nil
 	}
 	known := map[string]bool{}
 	var names []string
@@ -293,6 +274,56 @@ func BindSQL(ctx context.Context, db *warehouse.DB, text string, params map[stri
 		}
 	}
 	return st, nil
+}
+
+// sqlParam is one parameter a prepared statement expects.
+type sqlParam struct {
+	name string
+	typ  duckdb.Type
+}
+
+// multiStatementErr is duckdb-go's refusal to Prepare (without a context)
+// text of several statements; it parses the text and executes nothing.
+// TestAdHocMultiStatementRunsOnce fails if the driver changes the message.
+const multiStatementErr = "missing context for multi-statement query"
+
+// sqlParams prepares text, without running it, to learn its parameters;
+// multi reports text of several statements, which is not prepared.
+func sqlParams(ctx context.Context, db *warehouse.DB, text string) (wants []sqlParam, multi bool, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("duckdb connection cannot prepare")
+		}
+		s, err := c.Prepare(text)
+		if err != nil {
+			if strings.Contains(err.Error(), multiStatementErr) {
+				multi = true
+				return nil
+			}
+			return err
+		}
+		defer s.Close()
+		ds, ok := s.(*duckdb.Stmt)
+		if !ok {
+			return fmt.Errorf("not a duckdb statement")
+		}
+		for i := 1; i <= ds.NumInput(); i++ {
+			name, err := ds.ParamName(i)
+			if err != nil {
+				return err
+			}
+			typ, _ := ds.ParamType(i)
+			wants = append(wants, sqlParam{name, typ})
+		}
+		return nil
+	})
+	return wants, multi, err
 }
 
 // goTypeOf maps DuckDB's inferred parameter type to a conversion; text for

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -538,7 +539,14 @@ func TestFormats(t *testing.T) {
 	fh.Close()
 	var n int
 	var typ string
-	if err := db.QueryRow("SELECT count(*), any_value(typeof(map)) FROM read_parquet('"+pq+"')").Scan(&n, &typ); err != nil {
+	// The query database may not read outside its warehouse: a notebook's
+	// DuckDB reads the export.
+	raw, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if err := raw.QueryRow("SELECT count(*), any_value(typeof(map)) FROM read_parquet('"+pq+"')").Scan(&n, &typ); err != nil {
 		t.Fatal(err)
 	}
 	gres, _ := gst.Query(ctx, db)
@@ -604,5 +612,67 @@ func TestDriverBindsUnknownNamesByPosition(t *testing.T) {
 	err := db.QueryRow("SELECT $a::INTEGER", sql.Named("not_a", 7)).Scan(&got)
 	if err != nil || got != 7 {
 		t.Fatalf("driver: got %d, %v; expected the positional fallback to bind 7", got, err)
+	}
+}
+
+// Several statements run once, as a whole: preparing them must not run
+// the first ones a second time.
+func TestAdHocMultiStatementRunsOnce(t *testing.T) {
+	db, _ := openFixture(t)
+	ctx := context.Background()
+	st, err := queries.BindSQL(ctx, db, "CREATE TABLE IF NOT EXISTS once_t(a INT); INSERT INTO once_t VALUES (1); SELECT count(*) AS n FROM once_t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := queries.Export(ctx, db, st, "csv", "", &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "n\n1\n" {
+		t.Fatalf("answer %q, want one row inserted once", out.String())
+	}
+	if _, err := queries.BindSQL(ctx, db, "SELECT 1; SELECT $x", map[string]string{"x": "1"}); err == nil || !strings.Contains(err.Error(), "single statement") {
+		t.Fatalf("parameters with several statements: %v", err)
+	}
+	if err := queries.Export(ctx, db, st, "parquet", filepath.Join(t.TempDir(), "x.parquet"), &out); err == nil || !strings.Contains(err.Error(), "single statement") {
+		t.Fatalf("parquet of several statements: %v", err)
+	}
+}
+
+// Queries reach only the warehouse: no other file can be read, written or
+// attached, and no statement can lift the limit. ExternalAccess lifts it.
+func TestQueriesAreSandboxedToTheWarehouse(t *testing.T) {
+	db, f := openFixture(t)
+	ctx := context.Background()
+	outside := filepath.Join(t.TempDir(), "leak.csv")
+	for _, q := range []string{
+		"SELECT * FROM read_csv('/etc/passwd')",
+		"COPY (SELECT 1 AS a) TO '" + outside + "'",
+		"ATTACH '" + filepath.Join(t.TempDir(), "x.db") + "'",
+		"SET enable_external_access = true",
+		"INSTALL httpfs",
+	} {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: allowed", q)
+		}
+	}
+	if _, err := os.Stat(outside); err == nil {
+		t.Fatal("COPY wrote outside the warehouse")
+	}
+	// What the views and exports need still works.
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM read_parquet('"+f.root+"/predictions/*/*/*.parquet')").Scan(&n); err != nil || n == 0 {
+		t.Fatalf("reading the warehouse itself: %d, %v", n, err)
+	}
+	if err := queries.Export(ctx, db, queries.Statement{Name: "sql", SQL: "SELECT 1 AS a"}, "parquet", filepath.Join(t.TempDir(), "a.parquet"), io.Discard); err != nil {
+		t.Fatalf("parquet export under the sandbox: %v", err)
+	}
+	open, err := queries.Open(ctx, f.root, warehouse.DBOptions{ExternalAccess: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if _, err := open.ExecContext(ctx, "COPY (SELECT 1 AS a) TO '"+outside+"'"); err != nil {
+		t.Fatalf("with ExternalAccess: %v", err)
 	}
 }

@@ -2,11 +2,14 @@ package warehouse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +90,17 @@ func (c *Catalog) lockFile(ref RunRef, shard int) string {
 	return filepath.Join(c.markerDir(ref), fmt.Sprintf("%05d.lock", shard))
 }
 
+// markerFile is the content of a .done file: what the chunk committed, so
+// a reader can check a run's files against it.
+type markerFile struct {
+	Run       string           `json:"run"`
+	Shard     int              `json:"shard"`
+	Chunk     int              `json:"chunk"`
+	Rows      map[string]int64 `json:"rows"`
+	Committed time.Time        `json:"committed"`
+	Seconds   float64          `json:"seconds"`
+}
+
 // markers counts the committed chunks of one shard of a run.
 func (c *Catalog) markers(ref RunRef, shard int) (int, error) {
 	names, err := readNames(c.markerDir(ref))
@@ -154,13 +168,33 @@ func (c *Catalog) partFiles(table, dataset string) ([]PartFile, error) {
 				return nil, err
 			}
 			for _, f := range files {
-				if strings.HasPrefix(f, partPrefix) && strings.HasSuffix(f, partSuffix) {
+				if isPartFile(table, f) {
 					out = append(out, PartFile{filepath.Join(c.PartitionDir(table, ref), f), ref})
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// isPartFile says whether name is a committed file of table: a run row
+// (part-<shard>.parquet) in the runs table, a chunk's rows elsewhere.
+func isPartFile(table, name string) bool {
+	mid, ok := strings.CutPrefix(name, partPrefix)
+	if !ok {
+		return false
+	}
+	if mid, ok = strings.CutSuffix(mid, partSuffix); !ok {
+		return false
+	}
+	digits := func(s string, n int) bool {
+		return len(s) == n && strings.Trim(s, "0123456789") == ""
+	}
+	if table == rows.TableRuns {
+		return digits(mid, 5)
+	}
+	shard, chunk, ok := strings.Cut(mid, "-")
+	return ok && digits(shard, 5) && digits(chunk, 6)
 }
 
 // Shards returns every runs row (one per run and shard) of the dataset
@@ -298,25 +332,29 @@ func (c *Catalog) Parent(r rows.RunMeta) (rows.RunMeta, error) {
 }
 
 // Read returns every committed row of one table (chosen by the row type T)
-// of one run, in file order.
+// of one run, in file order: the files its chunk markers name, each
+// checked against its marker (rows and columns). Files no marker names are
+// skipped; a missing or disagreeing file is an error wrapping ErrDamaged.
 func Read[T any](c *Catalog, ref RunRef) ([]T, error) {
 	t, err := rows.TableOf[T]()
 	if err != nil {
 		return nil, err
 	}
-	files, err := readNames(c.PartitionDir(t.Name, ref))
+	rf, err := c.Files(ref)
 	if err != nil {
 		return nil, err
 	}
+	if m := rf.Missing[t.Name]; len(m) > 0 {
+		return nil, fmt.Errorf("warehouse: run %s: %w: %s: missing (a chunk marker records it)", ref, ErrDamaged, m[0])
+	}
 	var out []T
-	for _, name := range files {
-		if !strings.HasPrefix(name, partPrefix) || !strings.HasSuffix(name, partSuffix) {
-			continue
+	for _, f := range rf.Committed[t.Name] {
+		if err := checkPart(f, t); err != nil {
+			return nil, fmt.Errorf("warehouse: run %s: %w: %w", ref, ErrDamaged, err)
 		}
-		path := filepath.Join(c.PartitionDir(t.Name, ref), name)
-		rs, err := parquet.ReadFile[T](path)
+		rs, err := parquet.ReadFile[T](f.Path)
 		if err != nil {
-			return nil, fmt.Errorf("warehouse: read %s: %w", path, err)
+			return nil, fmt.Errorf("warehouse: read %s: %w", f.Path, err)
 		}
 		out = append(out, rs...)
 	}
@@ -369,4 +407,156 @@ func readRunFile(path string) (rows.RunMeta, error) {
 		return rows.RunMeta{}, fmt.Errorf("warehouse: read run %s: %d rows, want 1 (%v)", path, n, err)
 	}
 	return buf[0], nil
+}
+
+// ErrDamaged marks a complete run whose files disagree with its chunk
+// markers: a file a marker names is missing, holds another row count, or
+// has another table's columns.
+var ErrDamaged = errors.New("damaged run")
+
+// RunFiles is a run's part files held against its chunk markers.
+type RunFiles struct {
+	// Committed lists, per table, the present files that a marker names,
+	// in path order, with the rows the marker records for each.
+	Committed map[string][]CommittedFile
+	// Missing lists, per table, files a marker names that are not there.
+	Missing map[string][]string
+	// Ignored lists part files no marker names (left by an interrupted
+	// attempt, or put there by hand); readers skip them.
+	Ignored []string
+}
+
+// CommittedFile is one part file and the row count its marker records.
+type CommittedFile struct {
+	Path string
+	Rows int64
+}
+
+// Files reads a run's chunk markers and lists its part files against them.
+// It reads directories and markers only, not the Parquet files.
+func (c *Catalog) Files(ref RunRef) (RunFiles, error) {
+	rf := RunFiles{Committed: map[string][]CommittedFile{}, Missing: map[string][]string{}}
+	want, err := c.markedFiles(ref)
+	if err != nil {
+		return rf, err
+	}
+	for _, t := range rows.Tables() {
+		if t.Name == rows.TableRuns {
+			continue
+		}
+		dir := c.PartitionDir(t.Name, ref)
+		names, err := readNames(dir)
+		if err != nil {
+			return rf, err
+		}
+		present := map[string]bool{}
+		for _, n := range names {
+			if isPartFile(t.Name, n) {
+				present[n] = true
+				if _, ok := want[t.Name][n]; !ok {
+					rf.Ignored = append(rf.Ignored, filepath.Join(dir, n))
+				}
+			}
+		}
+		for _, n := range slices.Sorted(maps.Keys(want[t.Name])) {
+			if !present[n] {
+				rf.Missing[t.Name] = append(rf.Missing[t.Name], filepath.Join(dir, n))
+				continue
+			}
+			rf.Committed[t.Name] = append(rf.Committed[t.Name], CommittedFile{filepath.Join(dir, n), want[t.Name][n]})
+		}
+	}
+	return rf, nil
+}
+
+// markedFiles maps table -> file name -> rows, from every marker of a run.
+func (c *Catalog) markedFiles(ref RunRef) (map[string]map[string]int64, error) {
+	names, err := readNames(c.markerDir(ref))
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]map[string]int64{}
+	for _, n := range names {
+		if !strings.HasSuffix(n, ".done") || strings.HasPrefix(n, ".") {
+			continue
+		}
+		path := filepath.Join(c.markerDir(ref), n)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("warehouse: read marker: %w", err)
+		}
+		var m markerFile
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("warehouse: marker %s: %w (want the JSON a commit writes)", path, err)
+		}
+		if m.Run != ref.RunID || n != fmt.Sprintf("%05d-%06d.done", m.Shard, m.Chunk) {
+			return nil, fmt.Errorf("warehouse: marker %s names run %s shard %d chunk %d: not this file's", path, m.Run, m.Shard, m.Chunk)
+		}
+		for table, rows := range m.Rows {
+			if want[table] == nil {
+				want[table] = map[string]int64{}
+			}
+			want[table][chunkFileName(m.Shard, m.Chunk)] = rows
+		}
+	}
+	return want, nil
+}
+
+// Check verifies a run's files against its markers from the Parquet
+// footers: every file a marker names exists, holds the rows the marker
+// records and has its table's columns. It returns the part files no marker
+// names, which readers ignore. A problem is an error wrapping ErrDamaged
+// that names the file, what the marker records and what was found.
+func (c *Catalog) Check(ref RunRef) (ignored []string, err error) {
+	rf, err := c.Files(ref)
+	if err != nil {
+		return nil, err
+	}
+	var problems []error
+	for _, table := range slices.Sorted(maps.Keys(rf.Missing)) {
+		for _, m := range rf.Missing[table] {
+			problems = append(problems, fmt.Errorf("%s: missing (a chunk marker records it)", m))
+		}
+	}
+	for table, files := range rf.Committed {
+		t, _ := rows.TableByName(table)
+		for _, f := range files {
+			if err := checkPart(f, t); err != nil {
+				problems = append(problems, err)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return rf.Ignored, fmt.Errorf("warehouse: run %s: %w: %w", ref, ErrDamaged, errors.Join(problems...))
+	}
+	return rf.Ignored, nil
+}
+
+// checkPart compares one file's footer with its marker and table.
+func checkPart(f CommittedFile, t rows.Table) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // parquet-go panics on some malformed footers
+			err = fmt.Errorf("%s: unreadable footer: %v", f.Path, r)
+		}
+	}()
+	fh, err := os.Open(f.Path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return err
+	}
+	pf, err := parquet.OpenFile(fh, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return fmt.Errorf("%s: unreadable footer: %w", f.Path, err)
+	}
+	if pf.NumRows() != f.Rows {
+		return fmt.Errorf("%s: %d rows, its chunk marker records %d", f.Path, pf.NumRows(), f.Rows)
+	}
+	if got, want := pf.Schema().String(), parquet.SchemaOf(reflect.New(t.Row).Interface()).String(); got != want {
+		return fmt.Errorf("%s: columns are not the %s table's:\n%s\nwant\n%s", f.Path, t.Name, got, want)
+	}
+	return nil
 }

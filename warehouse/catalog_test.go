@@ -119,3 +119,39 @@ func TestWaitForShardsStopsOnFailureOrCancel(t *testing.T) {
 		t.Fatalf("shard 1 is complete: %v", err)
 	}
 }
+
+// DuckDB expands glob characters in file names; the views must read the
+// warehouse under a folder named like a pattern, and only it.
+func TestViewsOverAFolderNamedLikeAGlob(t *testing.T) {
+	base := t.TempDir()
+	for _, name := range []string{"wb[1]", "wx*", "q?"} {
+		mine, _ := warehouse.Open(filepath.Join(base, name))
+		writeRun(t, mine, fixture.Spec{Dataset: "d", RunID: "a"})
+	}
+	for _, name := range []string{"wb1", "wxy", "qz"} {
+		sibling, _ := warehouse.Open(filepath.Join(base, name))
+		writeRun(t, sibling, fixture.Spec{Dataset: "d", RunID: "b"})
+	}
+	for _, name := range []string{"wb[1]", "wx*", "q?"} {
+		db := openDB(t, filepath.Join(base, name), warehouse.DBOptions{})
+		if n := count(t, db, "SELECT count(*) FROM predictions"); n != 6*26 {
+			t.Errorf("%s: %d prediction rows, want 156 (its own run only)", name, n)
+		}
+	}
+}
+
+// A run begun as 2 shards refuses a shard of 1 (it would rewrite the other
+// shard's chunks), saying how to go on.
+func TestChangedShardCountIsRefused(t *testing.T) {
+	w, _ := warehouse.Open(t.TempDir())
+	writeRun(t, w, fixture.Spec{Dataset: "d", RunID: "r", ShardIndex: 1, ShardCount: 2})
+	_, _, err := w.BeginOrResume(rows.RunMeta{RunID: "r", Dataset: "d", ShardIndex: 0, ShardCount: 1})
+	if err == nil || !strings.Contains(err.Error(), "started as 2 shards") || !strings.Contains(err.Error(), "--shard i/2") {
+		t.Fatalf("unsharded rerun of a 2-shard run: %v", err)
+	}
+	if run, _, err := w.BeginOrResume(rows.RunMeta{RunID: "r", Dataset: "d", ShardIndex: 0, ShardCount: 2}); err != nil {
+		t.Fatalf("shard 0 of 2: %v", err)
+	} else {
+		run.Close()
+	}
+}

@@ -169,17 +169,6 @@ func (c *ChunkWriter) Append(t rows.Table, rs any) error {
 	return nil
 }
 
-// markerFile is the content of a .done file: what the chunk committed, so
-// a reader can check a run's files against it.
-type markerFile struct {
-	Run       string           `json:"run"`
-	Shard     int              `json:"shard"`
-	Chunk     int              `json:"chunk"`
-	Rows      map[string]int64 `json:"rows"`
-	Committed time.Time        `json:"committed"`
-	Seconds   float64          `json:"seconds"`
-}
-
 // Commit makes the chunk's part files visible (each synced and renamed into
 // place) and then writes the chunk's marker. If the process dies before the
 // marker exists the chunk counts as not done and is rewritten on resume.

@@ -206,6 +206,9 @@ func (w *Warehouse) BeginOrResume(meta rows.RunMeta) (r *Run, resumed bool, err 
 	if err := w.checkMeta(&meta); err != nil {
 		return nil, false, err
 	}
+	if err := w.sameShardCount(meta); err != nil {
+		return nil, false, err
+	}
 	path := w.runFile(metaRef(meta), int(meta.ShardIndex))
 	if _, err := os.Stat(path); err == nil {
 		r, err := w.ResumeRun(meta)
@@ -213,6 +216,25 @@ func (w *Warehouse) BeginOrResume(meta rows.RunMeta) (r *Run, resumed bool, err 
 	}
 	r, err = w.BeginRun(meta)
 	return r, false, err
+}
+
+// sameShardCount refuses a shard whose run already has shards of another
+// count: the chunks are dealt out by the count, so mixing counts would
+// write some chunks twice.
+func (w *Warehouse) sameShardCount(meta rows.RunMeta) error {
+	shards, err := w.Shards(meta.Dataset)
+	if err != nil {
+		return err
+	}
+	for _, s := range shards {
+		if s.RunID == meta.RunID && s.ShardCount != meta.ShardCount {
+			return fmt.Errorf("warehouse: run %s was started as %d shards (shard %d exists, %s); this is shard %d of %d. "+
+				"Run every shard with --shard i/%d (or JOB_COMPLETIONS=%d), or delete the run to start over: rm -r %s",
+				meta.RunID, s.ShardCount, s.ShardIndex, s.Status, meta.ShardIndex, meta.ShardCount, s.ShardCount, s.ShardCount,
+				filepath.Join(w.Root(), "*", datasetKey+meta.Dataset, runKey+meta.RunID))
+		}
+	}
+	return nil
 }
 
 // Meta returns a copy of the run shard's current runs row.

@@ -49,9 +49,9 @@ The table (or JSON with --json) goes to stdout, progress to stderr.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntSliceVar(&o.Sizes, "sizes", []int{28, 64}, "image sizes in pixels (square)")
-	fl.IntVar(&o.Batch, "batch", 32, "images per step")
-	fl.IntVar(&o.Iters, "iters", 5, "timed steps per pass, after warm-up")
+	fl.IntSliceVar(&o.Sizes, "sizes", []int{28, 64}, "image sizes in pixels (square), each 8 to 512 once")
+	fl.IntVar(&o.Batch, "batch", 32, "images per step, 2 to 256")
+	fl.IntVar(&o.Iters, "iters", 5, "timed steps per pass, after warm-up, 1 to 1000")
 	fl.BoolVar(&asJSON, "json", false, "write the results as JSON instead of a table")
 	fl.BoolVar(&o.Peer, "peer", false, "also run the PyTorch peer (needs /usr/bin/python3 with torch)")
 	return cmd

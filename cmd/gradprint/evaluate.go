@@ -51,7 +51,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 	}
 	data.register(cmd.Flags())
 	cmd.Flags().StringVar(&o.Model, "model", "", "model file (.safetensors, gradprint or torchvision names)")
-	cmd.Flags().StringVar(&splits, "splits", "test", "comma-separated splits to evaluate")
+	cmd.Flags().StringVar(&splits, "splits", "test", "comma-separated splits to evaluate, each of train, val, test once")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "JSON lines instead of a table")
 	return cmd
 }

@@ -36,7 +36,7 @@ tables flags and failure_metrics; the comparison table goes to stdout.`,
 	f.StringVar(&o.Dataset, "dataset", "", "with no --run, pick the newest analyze run of this dataset")
 	f.StringVar(&o.Method, "method", o.Method, "saliency method whose RMSE profile is used")
 	f.StringVar(&features, "features", string(o.Features), "RMSE profile features: compact (by layer, corruption, severity) or full")
-	f.Float64Var(&o.Coverage, "coverage", o.Coverage, "target coverage of the flag threshold, calibrated on validation")
-	f.IntVar(&o.Boot, "boot", o.Boot, "bootstrap resamples for the 95% intervals")
+	f.Float64Var(&o.Coverage, "coverage", o.Coverage, "target coverage of the flag threshold, calibrated on validation, in (0, 1]")
+	f.IntVar(&o.Boot, "boot", o.Boot, "bootstrap resamples for the 95% intervals, 10 to 100000")
 	return cmd
 }

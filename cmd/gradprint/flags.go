@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/gradprint/gradprint/ingest"
 	"github.com/gradprint/gradprint/internal/pipeline"
 )
@@ -16,19 +18,24 @@ type dataFlags struct {
 	dataset string
 	size    int
 	data    string
+	flags   *pflag.FlagSet
 }
 
-func (d *dataFlags) register(cmdFlags interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-}) {
-	cmdFlags.StringVar(&d.dataset, "dataset", "", "dataset flag (breastmnist, retinamnist, ... or synthetic); default synthetic, or the flag of the --data file")
-	cmdFlags.IntVar(&d.size, "size", 28, "image size: 28, 64, 128 or 224")
-	cmdFlags.StringVar(&d.data, "data", "", "explicit .npz file (overrides --dataset/--size lookup in --data-dir)")
+func (d *dataFlags) register(fs *pflag.FlagSet) {
+	d.flags = fs
+	fs.StringVar(&d.dataset, "dataset", "", "dataset flag (breastmnist, retinamnist, ... or synthetic); default synthetic, or the flag of the --data file")
+	fs.IntVar(&d.size, "size", 28, "image size: 28, 64, 128 or 224 (a --data file has its own)")
+	fs.StringVar(&d.data, "data", "", "explicit .npz file (overrides --dataset/--size lookup in --data-dir)")
 }
 
+// source is the data the flags pick; a --data file's size is its own
+// unless --size was given too (then they must agree).
 func (d *dataFlags) source() pipeline.DataSource {
-	return pipeline.DataSource{Dataset: d.dataset, Size: d.size, File: d.data}
+	size := d.size
+	if d.data != "" && !d.flags.Changed("size") {
+		size = 0
+	}
+	return pipeline.DataSource{Dataset: d.dataset, Size: size, File: d.data}
 }
 
 // parseInts parses "1,3,5" or "1-5".

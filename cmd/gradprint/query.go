@@ -24,6 +24,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 		list              bool
 		includeIncomplete bool
 		verify            bool
+		external          bool
 	)
 	cmd := &cobra.Command{
 		Use:   "query [NAME]",
@@ -32,9 +33,11 @@ func newQueryCmd(g *globals) *cobra.Command {
 SQL (--sql) on an in-memory DuckDB whose views (runs, training, predictions,
 saliency, metrics, maps, flags, failure_metrics; all_runs lists every run)
 read the warehouse's Parquet files. Only complete runs are visible unless
---include-incomplete. Parameters are bound, never pasted into the SQL: named
-queries declare theirs (--list), ad-hoc SQL uses $name placeholders. An empty
-value means "all".`,
+--include-incomplete, and of those only the files their chunk markers name.
+Parameters are bound, never pasted into the SQL: named queries declare
+theirs (--list), ad-hoc SQL uses $name placeholders. An empty value means
+"all". The database can read and write only the warehouse folder unless
+--allow-external-access is given.`,
 		Example: `  gradprint query --list
   gradprint query layer_profile --param dataset=breastmnist --param severity=3
   gradprint query rmse_auc_correlation --format csv --output corr.csv
@@ -57,18 +60,24 @@ value means "all".`,
 				}
 			}
 			o := pipeline.QueryOptions{SQL: sqlText, Params: kv, Format: format, Output: output, Warehouse: whDir,
-				IncludeIncomplete: includeIncomplete, Verify: verify}
+				IncludeIncomplete: includeIncomplete, Verify: verify, ExternalAccess: external}
 			if len(args) == 1 {
 				o.Name = args[0]
 			}
-			hidden, err := pipeline.Query(cmd.Context(), g.env(), o, g.stdout)
+			info, err := pipeline.Query(cmd.Context(), g.env(), o, g.stdout)
 			if err != nil {
 				return err
 			}
 			// After the answer, and only on success, so that a failing
 			// query prints DuckDB's message and nothing else.
-			if hidden > 0 {
-				g.log.Info("incomplete runs hidden; pass --include-incomplete to see them", "runs", hidden)
+			if info.Hidden > 0 {
+				g.log.Info("incomplete runs hidden; pass --include-incomplete to see them", "runs", info.Hidden)
+			}
+			for _, d := range info.Damaged {
+				g.log.Warn("damaged run hidden; `gradprint query --verify` checks every file", "err", d)
+			}
+			if info.Ignored > 0 {
+				g.log.Warn("part files that no chunk marker names were ignored", "files", info.Ignored)
 			}
 			return nil
 		},
@@ -81,7 +90,8 @@ value means "all".`,
 	f.StringVar(&sqlText, "sql", "", "run this SQL instead of a named query")
 	f.BoolVar(&list, "list", false, "describe every named query and its parameters")
 	f.BoolVar(&includeIncomplete, "include-incomplete", false, "also read runs that are running, failed or missing shards")
-	f.BoolVar(&verify, "verify", false, "check every page checksum of the files read first (slow; finds silently corrupt files)")
+	f.BoolVar(&verify, "verify", false, "check every file against its chunk marker (rows, columns) and every page checksum first (slow; finds damaged runs and silently corrupt files)")
+	f.BoolVar(&external, "allow-external-access", false, "let --sql read and write files outside the warehouse (read_csv, COPY TO, ATTACH); off, queries reach only the warehouse folder")
 	return cmd
 }
 

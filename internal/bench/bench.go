@@ -17,6 +17,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"runtime/debug"
 	"time"
 
@@ -60,11 +61,18 @@ func (o Options) Validate() error {
 			return fmt.Errorf("--sizes: %d px, want 8 to 512", s)
 		}
 	}
-	if o.Batch < 2 {
-		return fmt.Errorf("--batch: %d, want at least 2 (training needs batch statistics)", o.Batch)
+	// Each size is measured once: a repeated one would only double the time.
+	for i, s := range o.Sizes {
+		if slices.Contains(o.Sizes[:i], s) {
+			return fmt.Errorf("--sizes: %d px given twice", s)
+		}
 	}
-	if o.Iters < 1 {
-		return fmt.Errorf("--iters: %d, want at least 1", o.Iters)
+	// 256 images of 512 px already take the arena to several GB.
+	if o.Batch < 2 || o.Batch > 256 {
+		return fmt.Errorf("--batch: %d, want 2 to 256 (training needs batch statistics)", o.Batch)
+	}
+	if o.Iters < 1 || o.Iters > 1000 {
+		return fmt.Errorf("--iters: %d, want 1 to 1000", o.Iters)
 	}
 	return nil
 }

@@ -132,6 +132,9 @@ func (e Env) planAnalysis(o AnalyzeOptions) (*analyzePlan, error) {
 	if o.Model == "" {
 		return nil, fmt.Errorf("--model is required (train one with `gradprint train`)")
 	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	m, meta, err := resnet.Load(o.Model)
 	if err != nil {
 		return nil, err
@@ -165,8 +168,8 @@ func (e Env) planAnalysis(o AnalyzeOptions) (*analyzePlan, error) {
 		if d == nil {
 			return nil, fmt.Errorf("--splits: %s has no split %q", path, s)
 		}
-		if d.C != m.Config().InChannels || d.NumClasses() != m.NumClasses() {
-			return nil, fmt.Errorf("%s %s: %d channels and %d classes, model %s expects %d and %d", path, s, d.C, d.NumClasses(), o.Model, m.Config().InChannels, m.NumClasses())
+		if err := fits(m, meta, o.Model, d, path); err != nil {
+			return nil, err
 		}
 		p.datasets = append(p.datasets, d)
 		p.images += d.N

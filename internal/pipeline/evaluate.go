@@ -34,11 +34,14 @@ func Evaluate(ctx context.Context, e Env, o EvaluateOptions) ([]SplitEvaluation,
 	if o.Model == "" {
 		return nil, fmt.Errorf("--model is required")
 	}
-	m, _, err := resnet.Load(o.Model)
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	m, meta, err := resnet.Load(o.Model)
 	if err != nil {
 		return nil, err
 	}
-	_, _, all, err := e.load(o.Data)
+	path, _, all, err := e.load(o.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +54,9 @@ func Evaluate(ctx context.Context, e Env, o EvaluateOptions) ([]SplitEvaluation,
 		if d == nil {
 			return nil, fmt.Errorf("--splits: no split %q (want train, val, test)", s)
 		}
+		if err := fits(m, meta, o.Model, d, path); err != nil {
+			return nil, err
+		}
 		ev, err := train.Evaluate(m, d, 256)
 		if err != nil {
 			return nil, err
@@ -58,4 +64,17 @@ func Evaluate(ctx context.Context, e Env, o EvaluateOptions) ([]SplitEvaluation,
 		out = append(out, SplitEvaluation{string(s), d.N, ev.AUC, ev.ACC, ev.BalancedACC, ev.PerClassAUC, ev.Confusion, d.Classes})
 	}
 	return out, nil
+}
+
+// fits refuses images the model was not made for: another channel count
+// or class count, or (when the model records it) another image size.
+func fits(m *resnet.Model, meta resnet.Meta, model string, d *ingest.Dataset, path string) error {
+	if d.C != m.Config().InChannels || d.NumClasses() != m.NumClasses() {
+		return fmt.Errorf("%s %s: %d channels and %d classes, model %s expects %d and %d", path, d.Split, d.C, d.NumClasses(), model, m.Config().InChannels, m.NumClasses())
+	}
+	if meta.Size > 0 && (d.H != meta.Size || d.W != meta.Size) {
+		return fmt.Errorf("%s %s: images are %dx%d, model %s was trained on %dx%d: use the dataset at the model's size (--size %d)",
+			path, d.Split, d.H, d.W, model, meta.Size, meta.Size, meta.Size)
+	}
+	return nil
 }

@@ -53,6 +53,9 @@ func (*FailureResult) StepName() string { return "failure" }
 // on the test split, with bootstrap intervals; it stores the detectors
 // under <out>/models and the flags and metrics in the warehouse.
 func Failure(ctx context.Context, e Env, o FailureOptions) (*FailureResult, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	wh, err := e.openWarehouse()
 	if err != nil {
 		return nil, err

@@ -71,11 +71,8 @@ type flagLineage struct {
 // scores them with the fitted detector and flags those below a threshold
 // calibrated on the analyze run's validation split.
 func Flag(ctx context.Context, e Env, o FlagOptions) (*FlagResult, error) {
-	if o.Model == "" || o.Images == "" {
-		return nil, fmt.Errorf("--model and --images are required")
-	}
-	if (o.Coverage > 0) == (o.Risk > 0) {
-		return nil, fmt.Errorf("give exactly one of --coverage (e.g. 0.9) or --risk (e.g. 0.05)")
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	m, meta, err := resnet.Load(o.Model)
 	if err != nil {

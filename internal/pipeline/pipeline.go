@@ -162,12 +162,26 @@ func (e Env) load(d DataSource) (path, flag string, splits map[ingest.Split]*ing
 	if splits, err = ingest.ReadNPZ(path, nil); err != nil {
 		return "", "", nil, err
 	}
+	if h := imageSize(splits); d.File != "" && d.Size != 0 && h != d.Size {
+		return "", "", nil, fmt.Errorf("--size %d, but %s holds %d px images (drop --size: a --data file names its own size)", d.Size, path, h)
+	}
 	return path, d.Partition(splits), splits, nil
+}
+
+// imageSize is the image height of the splits (they share one geometry).
+func imageSize(splits map[ingest.Split]*ingest.Dataset) int {
+	for _, s := range ingest.Splits {
+		if d := splits[s]; d != nil {
+			return d.H
+		}
+	}
+	return 0
 }
 
 // Partition is the dataset flag recorded in the warehouse partition key:
 // the flag, or the --data file's own flag, with _<size> for sizes other
-// than 28. splits may be nil when no file was read.
+// than 28 (a --data file's own image size). splits may be nil when no file
+// was read.
 func (d DataSource) Partition(splits map[ingest.Split]*ingest.Dataset) string {
 	f := d.Dataset
 	if f == "" {
@@ -179,8 +193,12 @@ func (d DataSource) Partition(splits map[ingest.Split]*ingest.Dataset) string {
 			break
 		}
 	}
-	if d.size() != 28 {
-		f = fmt.Sprintf("%s_%d", f, d.size())
+	size := d.size()
+	if h := imageSize(splits); d.File != "" && h > 0 {
+		size = h
+	}
+	if size != 28 {
+		f = fmt.Sprintf("%s_%d", f, size)
 	}
 	return sanitize(f)
 }

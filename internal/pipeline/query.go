@@ -21,29 +21,40 @@ type QueryOptions struct {
 	Output            string // file written atomically; "" writes to the caller's writer
 	Warehouse         string // "" means <out>/warehouse
 	IncludeIncomplete bool
-	Verify            bool // check every page checksum of the files read first
+	Verify            bool // check every file against its chunk marker and every page checksum first
+	// ExternalAccess lets the SQL read and write files outside the
+	// warehouse; off, the database reaches only the warehouse folder.
+	ExternalAccess bool
+}
+
+// QueryInfo is what the views left out of an answer.
+type QueryInfo struct {
+	Hidden  int     // incomplete runs
+	Damaged []error // complete runs hidden because a committed file is missing
+	Ignored int     // part files no chunk marker names
 }
 
 // Query answers a named query or ad-hoc SQL over the warehouse, writing
 // the whole answer to o.Output or to w; nothing reaches w when the query
-// fails. It returns how many incomplete runs the views hid.
-func Query(ctx context.Context, e Env, o QueryOptions, w io.Writer) (hidden int, err error) {
+// fails. It says what the views left out.
+func Query(ctx context.Context, e Env, o QueryOptions, w io.Writer) (QueryInfo, error) {
+	var info QueryInfo
 	if (o.Name != "") == (o.SQL != "") {
-		return 0, fmt.Errorf("give a query NAME or --sql TEXT (see --list for names)")
+		return info, fmt.Errorf("give a query NAME or --sql TEXT (see --list for names)")
 	}
 	if !slices.Contains(queries.Formats(), o.Format) {
-		return 0, fmt.Errorf("--format: want one of %s, got %q", strings.Join(queries.Formats(), ", "), o.Format)
+		return info, fmt.Errorf("--format: want one of %s, got %q", strings.Join(queries.Formats(), ", "), o.Format)
 	}
 	dir := o.Warehouse
 	if dir == "" {
 		dir = e.WarehouseDir()
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return 0, fmt.Errorf("no warehouse at %s: run an analysis first or pass --warehouse DIR", dir)
+		return info, fmt.Errorf("no warehouse at %s: run an analysis first or pass --warehouse DIR", dir)
 	}
-	db, err := queries.Open(ctx, dir, warehouse.DBOptions{IncludeIncomplete: o.IncludeIncomplete, Verify: o.Verify})
+	db, err := queries.Open(ctx, dir, warehouse.DBOptions{IncludeIncomplete: o.IncludeIncomplete, Verify: o.Verify, ExternalAccess: o.ExternalAccess})
 	if err != nil {
-		return 0, err
+		return info, err
 	}
 	defer db.Close()
 	var st queries.Statement
@@ -56,10 +67,10 @@ func Query(ctx context.Context, e Env, o QueryOptions, w io.Writer) (hidden int,
 		}
 	}
 	if err != nil {
-		return 0, err
+		return info, err
 	}
 	if err := queries.Export(ctx, db, st, o.Format, o.Output, w); err != nil {
-		return 0, err
+		return info, err
 	}
-	return len(db.Hidden), nil
+	return QueryInfo{Hidden: len(db.Hidden) - len(db.Damaged), Damaged: db.Damaged, Ignored: len(db.Ignored)}, nil
 }

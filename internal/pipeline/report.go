@@ -48,6 +48,9 @@ func (*ReportResult) StepName() string { return "report" }
 // and index.html of one analyze run, with its training curves and failure
 // comparison when those runs exist. It reads only the warehouse.
 func Report(ctx context.Context, e Env, o ReportOptions) (*ReportResult, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	wh, err := e.openWarehouse()
 	if err != nil {
 		return nil, err
@@ -61,6 +64,9 @@ func Report(ctx context.Context, e Env, o ReportOptions) (*ReportResult, error) 
 		return nil, fmt.Errorf("no complete analyze run%s in %s: run `gradprint analyze` first", which, wh.Root())
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := checkLineage(wh, an); err != nil {
 		return nil, err
 	}
 	db, err := queries.Open(ctx, wh.Root(), warehouse.DBOptions{})
@@ -150,8 +156,14 @@ func mapAnswers(ctx context.Context, db *warehouse.DB, an rows.RunMeta, o Report
 	if o.ImageID >= 0 {
 		p.ImageID = queries.Some(o.ImageID)
 	}
-	if montage, err = queries.SaliencyGrid().Run(ctx, db, p); err != nil || len(montage.Rows) == 0 {
+	if montage, err = queries.SaliencyGrid().Run(ctx, db, p); err != nil {
 		return montage, grid, err
+	}
+	if len(montage.Rows) == 0 {
+		if o.ImageID >= 0 {
+			return montage, grid, fmt.Errorf("--image-id %d: run %s stores no maps of that image (analyze stores the first --maps-per-class selected images of each class; `gradprint query saliency_grid --param run=%s` lists them)", o.ImageID, an.RunID, an.RunID)
+		}
+		return montage, grid, nil
 	}
 	if _, set := p.ImageID.Get(); !set {
 		p.ImageID = queries.Some(montage.Rows[0].ImageID)
@@ -182,4 +194,23 @@ func availableSeverity(maps []queries.SaliencyGridRow, want int) int {
 	}
 	slices.Sort(have)
 	return have[(len(have)-1)/2]
+}
+
+// checkLineage checks the files of the analyze run a report draws, and of
+// its train and failure runs, against their chunk markers, so a damaged
+// run is refused rather than drawn from part of its rows.
+func checkLineage(wh *warehouse.Warehouse, an rows.RunMeta) error {
+	refs := []warehouse.RunRef{{Dataset: an.Dataset, RunID: an.RunID}}
+	if tr, err := wh.Parent(an); err == nil {
+		refs = append(refs, warehouse.RunRef{Dataset: tr.Dataset, RunID: tr.RunID})
+	}
+	if fl, err := wh.Latest(warehouse.RunQuery{Kind: "failure", Parent: an.RunID}); err == nil {
+		refs = append(refs, warehouse.RunRef{Dataset: fl.Dataset, RunID: fl.RunID})
+	}
+	for _, ref := range refs {
+		if _, err := wh.Check(ref); err != nil {
+			return err
+		}
+	}
+	return nil
 }

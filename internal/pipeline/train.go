@@ -56,12 +56,21 @@ func (*TrainResult) StepName() string { return "train" }
 // validation AUC, saves it as safetensors and writes one training row per
 // epoch.
 func Train(ctx context.Context, e Env, o TrainOptions) (*TrainResult, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	o.Recipe.Seed = e.Seed
 	path, flag, splits, err := e.load(o.Data)
 	if err != nil {
 		return nil, err
 	}
 	tr, va := splits[ingest.Train], splits[ingest.Val]
+	if tr == nil || va == nil || tr.N == 0 || va.N == 0 {
+		return nil, fmt.Errorf("%s: training needs images in both the train and val splits", path)
+	}
+	if o.Recipe.BatchSize > tr.N {
+		return nil, fmt.Errorf("--batch %d: want at most the %d training images of %s", o.Recipe.BatchSize, tr.N, path)
+	}
 	m, cfg, init, err := newModel(tr, o, e.Seed)
 	if err != nil {
 		return nil, err
@@ -80,6 +89,9 @@ func Train(ctx context.Context, e Env, o TrainOptions) (*TrainResult, error) {
 	defer run.Close()
 	res := &TrainResult{RunID: run.ID(), Dataset: flag, Model: o.Model}
 	if run.complete() {
+		if err := sameModel(o.Model, run.Meta(), e.WarehouseDir()); err != nil {
+			return nil, err
+		}
 		e.log().Info("training run already complete; nothing to do", "run", run.ID(), "model", run.Meta().ModelSHA256)
 		res.Skipped = true
 		return res, nil
@@ -153,4 +165,20 @@ func (e Env) fit(ctx context.Context, run *stepRun, m *resnet.Model, tr, va *ing
 	}
 	res.BestEpoch, res.BestValAUC, res.Seconds = fit.BestEpoch, fit.BestValAUC, fit.Seconds
 	return rows.WriteChunk(run, 0, func(c rows.Chunk) error { return rows.Write(c, epochs...) })
+}
+
+// sameModel checks that the model a complete train run saved is at path,
+// so "complete" never points at a file that is not there.
+func sameModel(path string, run rows.RunMeta, warehouseDir string) error {
+	sum, err := resnet.FileSHA256(path)
+	if err == nil && sum == run.ModelSHA256 {
+		return nil
+	}
+	found := "no file"
+	if err == nil {
+		found = fmt.Sprintf("a model with sha256 %.12s", sum)
+	}
+	return fmt.Errorf("train run %s is complete, but its model (sha256 %.12s) is not at %s (%s there): "+
+		"pass --model with the path it was saved to, or delete the run to train again: rm -r %s",
+		run.RunID, run.ModelSHA256, path, found, filepath.Join(warehouseDir, "*", "dataset="+run.Dataset, "run="+run.RunID))
 }

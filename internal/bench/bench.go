@@ -17,8 +17,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/gradprint/gradprint/compute/gemm"

@@ -56,21 +56,31 @@ func (d *Dataset) Image(i int) []uint8 {
 // NumClasses is len(Classes).
 func (d *Dataset) NumClasses() int { return len(d.Classes) }
 
-// ClassCounts returns the number of images per label.
+// ClassCounts returns the number of images per label, len(Classes) counts.
+// Labels outside [0, len(Classes)) are not counted (so the counts may sum
+// to less than N) rather than crashing: a Dataset built by hand, such as
+// ReadPNGDir's with no Classes, may hold them; Validate reports them.
 func (d *Dataset) ClassCounts() []int {
 	c := make([]int, len(d.Classes))
 	for _, l := range d.Labels {
-		c[l]++
+		if l >= 0 && l < len(c) {
+			c[l]++
+		}
 	}
 	return c
 }
 
 // Validate checks the internal consistency of d.
-func (d *Dataset) Validate() error {
+func (d *Dataset) Validate() error { return d.validate(true) }
+
+// validate is Validate, checking len(Images) only when pixels: the npz
+// loader validates splits it streamed without holding their pixels, with
+// the same messages as Validate.
+func (d *Dataset) validate(pixels bool) error {
 	if d.N < 0 || d.H <= 0 || d.W <= 0 || (d.C != 1 && d.C != 3) {
 		return fmt.Errorf("%s %s: bad shape N=%d H=%d W=%d C=%d (want C 1 or 3)", d.Source, d.Split, d.N, d.H, d.W, d.C)
 	}
-	if len(d.Images) != d.N*d.ImageSize() {
+	if pixels && len(d.Images) != d.N*d.ImageSize() {
 		return fmt.Errorf("%s %s_images: %d bytes, want N*H*W*C = %d", d.Source, d.Split, len(d.Images), d.N*d.ImageSize())
 	}
 	if len(d.Labels) != d.N {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +24,47 @@ import (
 // numpy reads it with np.load(f)["class_names"]; MedMNIST files lack it.
 const ClassNamesKey = "class_names"
 
+// Limits on what an npz may declare. The loader checks every header
+// against them, and against its zip member, before it reads or allocates
+// any array data, so a small hostile file is refused from its headers
+// instead of exhausting memory. Each bound is the largest official
+// MedMNIST+ file's figure with generous headroom.
+const (
+	// MaxImageSide bounds H and W: MedMNIST+ images are at most 224 px a
+	// side; 4096 is the PNG reader's bound too.
+	MaxImageSide = maxPNGSide
+	// MaxSplitImages bounds N: the largest MedMNIST split (tissuemnist
+	// train) has 165,466 images; 2^22 (4,194,304) is 25 times that and
+	// keeps a split's decoded labels within 32 MiB.
+	MaxSplitImages = 1 << 22
+	// MaxSplitBytes bounds N*H*W*C, one split's pixels: the largest
+	// official split (pathmnist_224 train, 89,996 x 224 x 224 x 3) is
+	// 13.5 GB; 2^35 bytes (32 GiB) is 2.5 times that.
+	MaxSplitBytes = 1 << 35
+	// MaxClasses bounds the classes of a file, from its class_names array
+	// or, lacking that and a registry name, inferred from its labels.
+	// MedMNIST has at most 14; ImageNet has 1000.
+	MaxClasses = 1000
+	// maxClassName bounds one class_names entry, in characters; MedMNIST's
+	// longest class name has 67.
+	maxClassName = 1024
+	// maxDeflateRatio is deflate's largest possible expansion (258-byte
+	// matches in 2-bit codes), so a member cannot decompress to more than
+	// this times its compressed size.
+	maxDeflateRatio = 1032
+	// MaxBombRatio bounds the compression ratio of any member declaring
+	// more than BombFloor bytes: beyond it the member is refused as a
+	// decompression bomb. MedMNIST's and gradprint's synthetic images
+	// compress about 1.1:1 (deflate saves 7-13%), labels are far below the
+	// floor; 100:1 is the bound zip-bomb guards commonly use (Apache POI's
+	// default). So a hostile file of F bytes makes the loader allocate at
+	// most about 100*F plus BombFloor per member, not 1032*F.
+	MaxBombRatio = 100
+	// BombFloor is the declared size up to which any ratio is accepted, so
+	// small, highly compressible arrays (test fixtures, blank images) load.
+	BombFloor = 64 << 20
+)
+
 // arrayKey is the npz member holding split s's images or labels.
 func imagesKey(s Split) string { return string(s) + "_images" }
 func labelsKey(s Split) string { return string(s) + "_labels" }
@@ -29,26 +72,50 @@ func labelsKey(s Split) string { return string(s) + "_labels" }
 // npzFile is an open archive with its members indexed by array name.
 type npzFile struct {
 	path    string
-	zr      *zip.ReadCloser
+	f       *os.File
+	size    int64 // of the archive file, which bounds what a member can hold
+	zr      *zip.Reader
 	members map[string]*zip.File
 }
 
 func openNPZ(path string) (*npzFile, error) {
-	zr, err := zip.OpenReader(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: open npz: %w", path, err)
+	}
+	z, err := newNPZ(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return z, nil
+}
+
+func newNPZ(path string, f *os.File) (*npzFile, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: open npz: %w", path, err)
+	}
+	zr, err := zip.NewReader(f, st.Size())
 	if err != nil {
 		if errors.Is(err, zip.ErrFormat) {
 			return nil, fmt.Errorf("%s: not an npz archive (no valid zip directory; truncated or not a zip file): %w", path, err)
 		}
 		return nil, fmt.Errorf("%s: open npz: %w", path, err)
 	}
-	z := &npzFile{path: path, zr: zr, members: map[string]*zip.File{}}
-	for _, f := range zr.File {
-		z.members[strings.TrimSuffix(f.Name, ".npy")] = f
+	z := &npzFile{path: path, f: f, size: st.Size(), zr: zr, members: map[string]*zip.File{}}
+	for _, m := range zr.File {
+		key := strings.TrimSuffix(m.Name, ".npy")
+		if _, dup := z.members[key]; dup {
+			// Readers disagree on which of two same-named members wins.
+			return nil, fmt.Errorf("%s: two members hold array %q; want each array once", path, key)
+		}
+		z.members[key] = m
 	}
 	return z, nil
 }
 
-func (z *npzFile) Close() error { return z.zr.Close() }
+func (z *npzFile) Close() error { return z.f.Close() }
 
 // keys lists the array names in archive order.
 func (z *npzFile) keys() []string {
@@ -72,8 +139,9 @@ type array struct {
 	path, key string
 	hdr       Header
 	dt        DType
-	rc        io.ReadCloser
 	zf        *zip.File
+	fileSize  int64
+	rc        io.ReadCloser // nil once closed
 }
 
 func (z *npzFile) open(key string) (*array, error) {
@@ -85,21 +153,28 @@ func (z *npzFile) open(key string) (*array, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: open member: %w", z.path, key, err)
 	}
-	hdr, err := ReadHeader(rc)
-	if err != nil {
-		rc.Close()
+	a := &array{path: z.path, key: key, zf: f, fileSize: z.size, rc: rc}
+	if a.hdr, err = ReadHeader(rc); err != nil {
+		a.close()
 		return nil, fmt.Errorf("%s %s: %w", z.path, key, err)
 	}
-	if hdr.FortranOrder {
-		rc.Close()
+	if a.hdr.FortranOrder {
+		a.close()
 		return nil, fmt.Errorf("%s %s: fortran_order is True; want C order (numpy's default, as MedMNIST writes)", z.path, key)
 	}
-	dt, err := ParseDType(hdr.Descr)
-	if err != nil {
-		rc.Close()
+	if a.dt, err = ParseDType(a.hdr.Descr); err != nil {
+		a.close()
 		return nil, fmt.Errorf("%s %s: %w", z.path, key, err)
 	}
-	return &array{path: z.path, key: key, hdr: hdr, dt: dt, rc: rc, zf: f}, nil
+	return a, nil
+}
+
+// close may be called more than once, and on nil.
+func (a *array) close() {
+	if a != nil && a.rc != nil {
+		a.rc.Close()
+		a.rc = nil
+	}
 }
 
 // dataErr explains a failed read of array data.
@@ -110,12 +185,11 @@ func (a *array) dataErr(got, want int64, err error) error {
 	return fmt.Errorf("%s %s: reading data: %w", a.path, a.key, err)
 }
 
-// finish checks that the member ends exactly after the data; reading to EOF
-// also makes archive/zip verify the member's CRC-32.
-func (a *array) finish() error {
-	defer a.rc.Close()
+// finish checks that the member ends exactly after the data read through
+// r; reading to EOF also makes archive/zip verify the member's CRC-32.
+func (a *array) finish(r io.Reader) error {
 	var one [1]byte
-	n, err := io.ReadFull(a.rc, one[:])
+	n, err := io.ReadFull(r, one[:])
 	if n > 0 {
 		return fmt.Errorf("%s %s: data longer than shape %v %s implies", a.path, a.key, a.hdr.Shape, a.hdr.Descr)
 	}
@@ -125,87 +199,119 @@ func (a *array) finish() error {
 	return nil
 }
 
-// checkFits refuses, before allocating, data that the zip member cannot
-// hold: a corrupt or hostile shape must give an error, not an
-// out-of-memory crash. Deflate expands at most about 1032:1.
+// checkFits refuses, before anything is allocated, a declared data size the
+// zip member cannot hold. archive/zip holds a member's stream to the
+// uncompressed size its directory entry states, so the header plus data must
+// equal that size; a member cannot expand past maxDeflateRatio times its
+// compressed bytes, of which it has no more than the file's size; and above
+// BombFloor it may not expand past MaxBombRatio.
 func (a *array) checkFits(size int64) error {
 	need := uint64(a.hdr.DataOffset) + uint64(size)
-	if need > a.zf.UncompressedSize64 {
-		return fmt.Errorf("%s %s: truncated data: member holds %d bytes, shape %v %s needs %d", a.path, a.key, a.zf.UncompressedSize64, a.hdr.Shape, a.hdr.Descr, need)
+	have := a.zf.UncompressedSize64
+	if need > have {
+		return fmt.Errorf("%s %s: truncated data: member holds %d bytes, shape %v %s needs %d", a.path, a.key, have, a.hdr.Shape, a.hdr.Descr, need)
 	}
-	limit := a.zf.CompressedSize64
+	if need < have {
+		return fmt.Errorf("%s %s: data longer than shape %v %s implies: member holds %d bytes, shape needs %d", a.path, a.key, a.hdr.Shape, a.hdr.Descr, have, need)
+	}
+	comp := min(a.zf.CompressedSize64, uint64(a.fileSize))
+	limit := comp
 	if a.zf.Method != zip.Store {
-		limit = limit*1032 + 1024
+		// comp is at most the file's size, far below 2^64/1032 bytes.
+		limit = comp*maxDeflateRatio + 1024
 	}
 	if need > limit {
-		return fmt.Errorf("%s %s: shape %v %s needs %d bytes, more than a %d-byte compressed member can hold", a.path, a.key, a.hdr.Shape, a.hdr.Descr, need, a.zf.CompressedSize64)
+		return fmt.Errorf("%s %s: shape %v %s needs %d bytes, more than a %d-byte compressed member can hold (deflate expands at most %d:1)", a.path, a.key, a.hdr.Shape, a.hdr.Descr, need, comp, maxDeflateRatio)
+	}
+	if need > BombFloor && need > comp*MaxBombRatio {
+		return fmt.Errorf("%s %s: shape %v %s declares %d bytes in a %d-byte compressed member, more than %d:1; refused as a decompression bomb (image data compresses about 1.1:1)", a.path, a.key, a.hdr.Shape, a.hdr.Descr, need, comp, MaxBombRatio)
 	}
 	return nil
 }
 
-// imageGeom checks an images array header and returns its geometry.
-func (a *array) imageGeom() (n, h, w, c int, err error) {
+// geom is the declared shape of a split's images.
+type geom struct{ n, h, w, c int }
+
+// bytes is N*H*W*C; within the limits it cannot overflow.
+func (g geom) bytes() int64 { return int64(g.n) * int64(g.h) * int64(g.w) * int64(g.c) }
+
+// imageGeom checks an images header against the layout, the limits and its
+// member, reading no data.
+func (a *array) imageGeom() (geom, error) {
 	if a.dt.Kind != 'u' || a.dt.Size != 1 {
-		return 0, 0, 0, 0, fmt.Errorf("%s %s: dtype %s, want uint8 ('|u1')", a.path, a.key, a.hdr.Descr)
+		return geom{}, fmt.Errorf("%s %s: dtype %s, want uint8 ('|u1')", a.path, a.key, a.hdr.Descr)
 	}
+	var g geom
 	s := a.hdr.Shape
 	switch {
 	case len(s) == 3:
-		n, h, w, c = s[0], s[1], s[2], 1
+		g = geom{s[0], s[1], s[2], 1}
 	case len(s) == 4 && (s[3] == 1 || s[3] == 3):
-		n, h, w, c = s[0], s[1], s[2], s[3]
+		g = geom{s[0], s[1], s[2], s[3]}
 	default:
-		return 0, 0, 0, 0, fmt.Errorf("%s %s: shape %v, want (N, H, W) or (N, H, W, 3)", a.path, a.key, s)
+		return geom{}, fmt.Errorf("%s %s: shape %v, want (N, H, W) or (N, H, W, 3)", a.path, a.key, s)
 	}
-	if h == 0 || w == 0 {
-		return 0, 0, 0, 0, fmt.Errorf("%s %s: shape %v has an empty image dimension", a.path, a.key, s)
+	switch {
+	case g.h == 0 || g.w == 0:
+		return geom{}, fmt.Errorf("%s %s: shape %v has an empty image dimension", a.path, a.key, s)
+	case g.h > MaxImageSide || g.w > MaxImageSide:
+		return geom{}, fmt.Errorf("%s %s: shape %v: %dx%d images, more than the %d pixels a side accepted (MedMNIST's largest are 224)", a.path, a.key, s, g.h, g.w, MaxImageSide)
+	case g.n > MaxSplitImages:
+		return geom{}, fmt.Errorf("%s %s: shape %v: %d images, more than the %d a split may hold", a.path, a.key, s, g.n, MaxSplitImages)
 	}
-	return n, h, w, c, nil
+	if err := a.checkFits(g.bytes()); err != nil {
+		return geom{}, err
+	}
+	if g.bytes() > MaxSplitBytes {
+		return geom{}, fmt.Errorf("%s %s: shape %v: %d bytes of pixels, more than the %d (32 GiB) a split may hold", a.path, a.key, s, g.bytes(), int64(MaxSplitBytes))
+	}
+	return g, nil
 }
 
-// readImages reads (or, with keep false, streams past) an images array.
-func (a *array) readImages(keep bool) (n, h, w, c int, data []uint8, err error) {
-	defer a.rc.Close()
-	if n, h, w, c, err = a.imageGeom(); err != nil {
-		return
-	}
-	size := int64(n) * int64(h) * int64(w) * int64(c)
-	if err = a.checkFits(size); err != nil {
-		return 0, 0, 0, 0, nil, err
-	}
-	if keep {
-		data = make([]uint8, size)
-		got, rerr := io.ReadFull(a.rc, data)
-		if rerr != nil {
-			return 0, 0, 0, 0, nil, a.dataErr(int64(got), size, rerr)
-		}
-	} else {
-		got, rerr := io.CopyN(io.Discard, a.rc, size)
-		if rerr != nil {
-			return 0, 0, 0, 0, nil, a.dataErr(got, size, rerr)
-		}
-	}
-	return n, h, w, c, data, a.finish()
-}
-
-// readLabels decodes an integer labels array of shape (N,) or (N, 1).
-func (a *array) readLabels() ([]int, error) {
-	defer a.rc.Close()
+// labelCount checks a labels header (integer, shape (N,) or (N, 1)) against
+// the limits and its member, reading no data, and returns N.
+func (a *array) labelCount() (int, error) {
 	if !a.dt.IsInteger() {
-		return nil, fmt.Errorf("%s %s: dtype %s, want an integer type such as '|u1' or '<i8'", a.path, a.key, a.hdr.Descr)
+		return 0, fmt.Errorf("%s %s: dtype %s, want an integer type such as '|u1' or '<i8'", a.path, a.key, a.hdr.Descr)
 	}
 	s := a.hdr.Shape
 	if !(len(s) == 1 || (len(s) == 2 && s[1] == 1)) {
 		if len(s) == 2 {
-			return nil, fmt.Errorf("%s %s: shape %v, want (N, 1) or (N,); multi-label files (like chestmnist) are not supported", a.path, a.key, s)
+			return 0, fmt.Errorf("%s %s: shape %v, want (N, 1) or (N,); multi-label files (like chestmnist) are not supported", a.path, a.key, s)
 		}
-		return nil, fmt.Errorf("%s %s: shape %v, want (N, 1) or (N,)", a.path, a.key, s)
+		return 0, fmt.Errorf("%s %s: shape %v, want (N, 1) or (N,)", a.path, a.key, s)
 	}
-	n := s[0]
+	if s[0] > MaxSplitImages {
+		return 0, fmt.Errorf("%s %s: shape %v: %d labels, more than the %d a split may hold", a.path, a.key, s, s[0], MaxSplitImages)
+	}
+	return s[0], a.checkFits(int64(s[0]) * int64(a.dt.Size))
+}
+
+// readImages reads size bytes of pixels, or with keep false streams past
+// them; the caller has checked size against the header and the member.
+func (a *array) readImages(size int64, keep bool) ([]uint8, error) {
+	var data []uint8
+	if keep {
+		data = make([]uint8, size)
+		if got, err := io.ReadFull(a.rc, data); err != nil {
+			return nil, a.dataErr(int64(got), size, err)
+		}
+	} else if got, err := io.CopyN(io.Discard, a.rc, size); err != nil {
+		return nil, a.dataErr(got, size, err)
+	}
+	return data, a.finish(a.rc)
+}
+
+// labelRange is what labels must lie in, 0..k-1, and why, for messages.
+type labelRange struct {
+	k   int
+	why string
+}
+
+// readLabels decodes n integer labels, refusing the first outside r; the
+// caller has checked n against the header and the member.
+func (a *array) readLabels(n int, r labelRange) ([]int, error) {
 	size := int64(n) * int64(a.dt.Size)
-	if err := a.checkFits(size); err != nil {
-		return nil, err
-	}
 	labels := make([]int, n)
 	br := bufio.NewReaderSize(a.rc, 64<<10)
 	var buf [8]byte
@@ -218,13 +324,18 @@ func (a *array) readLabels() ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s[%d]: %w", a.path, a.key, i, err)
 		}
-		labels[i] = v
+		// Compared as int64, so no label wraps into range where int is
+		// 32 bits.
+		if v < 0 || v >= int64(r.k) {
+			return nil, fmt.Errorf("%s %s[%d] = %d: out of range, %s (want 0..%d)", a.path, a.key, i, v, r.why, r.k-1)
+		}
+		labels[i] = int(v)
 	}
-	a.rc = io.NopCloser(br) // finish must read what bufio buffered
-	return labels, a.finish()
+	return labels, a.finish(br) // br may hold bytes past the labels
 }
 
-func decodeInt(dt DType, b []byte) (int, error) {
+// decodeInt decodes one integer label of type dt.
+func decodeInt(dt DType, b []byte) (int64, error) {
 	var u uint64
 	switch dt.Size {
 	case 1:
@@ -249,25 +360,32 @@ func decodeInt(dt DType, b []byte) (int, error) {
 		}
 	}
 	if dt.Kind == 'u' {
-		if u > 1<<62 {
-			return 0, fmt.Errorf("label %d does not fit an int", u)
+		if u > math.MaxInt64 {
+			return 0, fmt.Errorf("label %d does not fit an int64", u)
 		}
-		return int(u), nil
+		return int64(u), nil
 	}
 	// Sign-extend from the element width.
 	shift := 64 - 8*uint(dt.Size)
-	return int(int64(u<<shift) >> shift), nil
+	return int64(u<<shift) >> shift, nil
 }
 
-// readStrings decodes a 1-D numpy unicode array ('<U n').
+// readStrings decodes a 1-D numpy unicode array ('<U n') of class names,
+// at most MaxClasses of at most maxClassName characters, so that its
+// allocation is bounded before any data is read.
 func (a *array) readStrings() ([]string, error) {
-	defer a.rc.Close()
 	if a.dt.Kind != 'U' || len(a.hdr.Shape) != 1 {
 		return nil, fmt.Errorf("%s %s: dtype %s shape %v, want a 1-D unicode array ('<U')", a.path, a.key, a.hdr.Descr, a.hdr.Shape)
 	}
-	n := a.hdr.Shape[0]
-	if n > 1<<16 {
-		return nil, fmt.Errorf("%s %s: %d strings, want at most 65536", a.path, a.key, n)
+	n, width := a.hdr.Shape[0], a.dt.Size/4
+	if n < 2 || n > MaxClasses {
+		return nil, fmt.Errorf("%s %s: %d class names, want 2 to %d", a.path, a.key, n, MaxClasses)
+	}
+	if width > maxClassName {
+		return nil, fmt.Errorf("%s %s: dtype %s, want names of at most %d characters", a.path, a.key, a.hdr.Descr, maxClassName)
+	}
+	if err := a.checkFits(int64(n) * int64(a.dt.Size)); err != nil {
+		return nil, err
 	}
 	out := make([]string, n)
 	b := make([]byte, a.dt.Size)
@@ -290,7 +408,7 @@ func (a *array) readStrings() ([]string, error) {
 		}
 		out[i] = sb.String()
 	}
-	return out, a.finish()
+	return out, a.finish(a.rc)
 }
 
 // resolveInfo decides the class names and task for a file: the given info,
@@ -303,23 +421,24 @@ func (z *npzFile) resolveInfo(info *Info) (*Info, error) {
 	if in, _, ok := LookupFileName(z.path); ok {
 		return in, nil
 	}
-	if _, ok := z.members[ClassNamesKey]; ok {
-		a, err := z.open(ClassNamesKey)
-		if err != nil {
-			return nil, err
-		}
-		names, err := a.readStrings()
-		if err != nil {
-			return nil, err
-		}
-		task := MultiClass
-		if len(names) == 2 {
-			task = Binary
-		}
-		flag := strings.TrimSuffix(filepath.Base(z.path), ".npz")
-		return &Info{Flag: flag, Task: task, Classes: names}, nil
+	if _, ok := z.members[ClassNamesKey]; !ok {
+		return nil, nil
 	}
-	return nil, nil
+	a, err := z.open(ClassNamesKey)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	names, err := a.readStrings()
+	if err != nil {
+		return nil, err
+	}
+	task := MultiClass
+	if len(names) == 2 {
+		task = Binary
+	}
+	flag := strings.TrimSuffix(filepath.Base(z.path), ".npz")
+	return &Info{Flag: flag, Task: task, Classes: names}, nil
 }
 
 // ReadNPZ loads all three splits of a MedMNIST-layout npz file.
@@ -327,22 +446,36 @@ func (z *npzFile) resolveInfo(info *Info) (*Info, error) {
 // info supplies the class names, task and flag; when nil they come from the
 // registry (official file names), the file's class_names array, or, failing
 // both, from the labels themselves (classes "0".."K-1" with K = max label+1,
-// flag taken from the registry prefix of the name or the file name). Labels
-// outside [0, K) are an error naming the file, array and index.
+// at most MaxClasses, flag taken from the registry prefix of the name or the
+// file name). Labels outside [0, K) are an error naming the file, array and
+// index.
+//
+// Every header is checked before any data is read: dtypes and layout,
+// image and label counts per split, one image geometry across splits, the
+// limits MaxImageSide, MaxSplitImages and MaxSplitBytes, and the declared
+// size against the zip member's size and deflate's maximum ratio. So a file
+// declaring absurd or inconsistent shapes is refused from its headers, and
+// the loader allocates no more than the file can genuinely hold.
+// VerifyFile runs these same checks.
 func ReadNPZ(path string, info *Info) (map[Split]*Dataset, error) {
-	return readNPZ(path, info, Splits)
+	return readNPZ(path, info, Splits, true)
 }
 
-// ReadNPZSplit loads one split; see ReadNPZ for how info is resolved.
+// ReadNPZSplit loads one split; see ReadNPZ for how info is resolved and
+// what is checked. Only that split's arrays are read: a file with just a
+// test split loads.
 func ReadNPZSplit(path string, split Split, info *Info) (*Dataset, error) {
-	m, err := readNPZ(path, info, []Split{split})
+	m, err := readNPZ(path, info, []Split{split}, true)
 	if err != nil {
 		return nil, err
 	}
 	return m[split], nil
 }
 
-func readNPZ(path string, info *Info, want []Split) (map[Split]*Dataset, error) {
+// readNPZ is the one validation path behind ReadNPZ, ReadNPZSplit and
+// VerifyFile; with keepPixels false it streams past the pixels, checking
+// them (length, CRC) without holding them, and the Datasets have nil Images.
+func readNPZ(path string, info *Info, want []Split, keepPixels bool) (map[Split]*Dataset, error) {
 	for _, s := range want {
 		if !slices.Contains(Splits, s) {
 			return nil, fmt.Errorf("%s: unknown split %q, want train, val or test", path, s)
@@ -360,95 +493,139 @@ func readNPZ(path string, info *Info, want []Split) (map[Split]*Dataset, error) 
 	if info != nil && info.Task == MultiLabel {
 		return nil, fmt.Errorf("%s: %s is a multi-label dataset; gradprint reads single-label datasets only", path, info.Flag)
 	}
+	arrays, err := z.declareAll(want)
+	defer closeAll(arrays)
+	if err != nil {
+		return nil, err
+	}
 	out := map[Split]*Dataset{}
-	for _, s := range want {
-		d, err := z.readSplit(s, info)
+	for _, sa := range arrays {
+		d, err := sa.read(z.path, info, keepPixels)
 		if err != nil {
 			return nil, err
 		}
-		out[s] = d
+		out[sa.split] = d
 	}
 	if info == nil {
-		// Infer classes across all loaded splits so they agree.
-		k := 2
-		for _, d := range out {
-			for _, l := range d.Labels {
-				k = max(k, l+1)
-			}
-		}
-		if k > 1000 {
-			return nil, fmt.Errorf("%s: labels reach %d; without a registry entry or class_names array, want at most 1000 classes", path, k-1)
-		}
-		names := make([]string, k)
-		for i := range names {
-			names[i] = fmt.Sprint(i)
-		}
-		flag := strings.TrimSuffix(filepath.Base(path), ".npz")
-		task := MultiClass
-		if k == 2 {
-			task = Binary
-		}
-		if g, ok := GuessFlag(path); ok && g.NumClasses() == k {
-			flag, names, task = g.Flag, g.Classes, g.Task
-		}
-		for _, d := range out {
-			d.Flag, d.Classes, d.Task = flag, slices.Clone(names), task
-		}
+		inferClasses(path, out)
 	}
-	for _, d := range out {
-		if err := d.Validate(); err != nil {
+	for _, s := range want { // in order, so the first error is always the same
+		if err := out[s].validate(keepPixels); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// readPair reads a split's images (pixels only when keepPixels) and labels
-// and checks that their counts agree.
-func (z *npzFile) readPair(s Split, keepPixels bool) (n, h, w, c int, imgs []uint8, labels []int, err error) {
-	ia, err := z.open(imagesKey(s))
-	if err != nil {
-		return
-	}
-	if n, h, w, c, imgs, err = ia.readImages(keepPixels); err != nil {
-		return
-	}
-	la, err := z.open(labelsKey(s))
-	if err != nil {
-		return
-	}
-	if labels, err = la.readLabels(); err != nil {
-		return
-	}
-	if len(labels) != n {
-		err = fmt.Errorf("%s %s: %d labels but %s has %d images", z.path, labelsKey(s), len(labels), imagesKey(s), n)
-	}
-	return
+// splitArrays is one split's images and labels, headers checked, each
+// positioned at its data.
+type splitArrays struct {
+	split          Split
+	g              geom
+	images, labels *array
 }
 
-func (z *npzFile) readSplit(s Split, info *Info) (*Dataset, error) {
-	n, h, w, c, imgs, labels, err := z.readPair(s, true)
+func closeAll(arrays []*splitArrays) {
+	for _, sa := range arrays {
+		sa.images.close()
+		sa.labels.close()
+	}
+}
+
+// declareAll opens every wanted split's arrays and checks their headers
+// (see declare) and that all splits share one image geometry, before any
+// data is read. The caller closes what it returns, also on error.
+func (z *npzFile) declareAll(want []Split) ([]*splitArrays, error) {
+	var out []*splitArrays
+	for _, s := range want {
+		sa, err := z.declare(s)
+		if sa != nil {
+			out = append(out, sa)
+		}
+		if err != nil {
+			return out, err
+		}
+		if f := out[0]; sa.g.h != f.g.h || sa.g.w != f.g.w || sa.g.c != f.g.c {
+			return out, fmt.Errorf("%s %s: images %dx%dx%d, but %s images are %dx%dx%d", z.path, imagesKey(s), sa.g.h, sa.g.w, sa.g.c, f.split, f.g.h, f.g.w, f.g.c)
+		}
+	}
+	return out, nil
+}
+
+// declare opens split s's images and labels and checks their headers
+// against the layout, the limits, their zip members and each other (one
+// label per image), reading no data. On error the arrays it opened are
+// returned for closing.
+func (z *npzFile) declare(s Split) (*splitArrays, error) {
+	sa := &splitArrays{split: s}
+	var err error
+	if sa.images, err = z.open(imagesKey(s)); err != nil {
+		return nil, err
+	}
+	if sa.g, err = sa.images.imageGeom(); err != nil {
+		return sa, err
+	}
+	if sa.labels, err = z.open(labelsKey(s)); err != nil {
+		return sa, err
+	}
+	n, err := sa.labels.labelCount()
+	if err != nil {
+		return sa, err
+	}
+	if n != sa.g.n {
+		return sa, fmt.Errorf("%s %s: %d labels but %s has %d images", z.path, labelsKey(s), n, imagesKey(s), sa.g.n)
+	}
+	return sa, nil
+}
+
+// read streams a declared split's data and checks its labels against the
+// classes: info's or, without info, the MaxClasses bound, so that no label
+// can size a per-class table.
+func (sa *splitArrays) read(path string, info *Info, keepPixels bool) (*Dataset, error) {
+	imgs, err := sa.images.readImages(sa.g.bytes(), keepPixels)
 	if err != nil {
 		return nil, err
 	}
-	d := &Dataset{Source: z.path, Split: s, N: n, H: h, W: w, C: c, Images: imgs, Labels: labels}
+	r := labelRange{MaxClasses, fmt.Sprintf("a file with neither an official MedMNIST name nor a class_names array has at most %d classes", MaxClasses)}
+	if info != nil {
+		r = labelRange{info.NumClasses(), fmt.Sprintf("%s has %d classes", info.Flag, info.NumClasses())}
+	}
+	labels, err := sa.labels.readLabels(sa.g.n, r)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dataset{Source: path, Split: sa.split, N: sa.g.n, H: sa.g.h, W: sa.g.w, C: sa.g.c, Images: imgs, Labels: labels}
 	if info != nil {
 		d.Flag, d.Task, d.Classes = info.Flag, info.Task, slices.Clone(info.Classes)
-		if err := checkLabelRange(z.path, labelsKey(s), labels, info); err != nil {
-			return nil, err
-		}
 	}
 	return d, nil
 }
 
-func checkLabelRange(path, key string, labels []int, info *Info) error {
-	k := info.NumClasses()
-	for i, l := range labels {
-		if l < 0 || l >= k {
-			return fmt.Errorf("%s %s[%d] = %d: out of range, %s has %d classes (want 0..%d)", path, key, i, l, info.Flag, k, k-1)
+// inferClasses names the classes of a file with neither a registry name nor
+// class_names from its labels (all checked to be below MaxClasses), across
+// all loaded splits so that they agree.
+func inferClasses(path string, out map[Split]*Dataset) {
+	k := 2
+	for _, d := range out {
+		for _, l := range d.Labels {
+			k = max(k, l+1)
 		}
 	}
-	return nil
+	names := make([]string, k)
+	for i := range names {
+		names[i] = fmt.Sprint(i)
+	}
+	flag := strings.TrimSuffix(filepath.Base(path), ".npz")
+	task := MultiClass
+	if k == 2 {
+		task = Binary
+	}
+	if g, ok := GuessFlag(path); ok && g.NumClasses() == k {
+		flag, names, task = g.Flag, g.Classes, g.Task
+	}
+	for _, d := range out {
+		d.Flag, d.Classes, d.Task = flag, slices.Clone(names), task
+	}
 }
 
 // Array is one named numpy array to write: raw little-endian (or
@@ -533,8 +710,9 @@ func dosDate(t time.Time) uint16 {
 }
 
 // Arrays returns d's images and labels in MedMNIST layout: images '|u1'
-// (N,H,W) for grey or (N,H,W,C), labels '|u1' (N,1) when they fit a byte,
-// else '<i8'.
+// (N,H,W) for grey or (N,H,W,C), labels '|u1' (N,1) when all lie in 0..255,
+// else '<i8'. It encodes what d holds without checking it (call Validate
+// for that); WriteNPY refuses arrays whose data does not match the shape.
 func (d *Dataset) Arrays() []Array {
 	shape := []int{d.N, d.H, d.W}
 	if d.C != 1 {
@@ -542,15 +720,21 @@ func (d *Dataset) Arrays() []Array {
 	}
 	imgs := Array{Name: imagesKey(d.Split), Descr: "|u1", Shape: shape, Data: d.Images}
 	labs := Array{Name: labelsKey(d.Split), Shape: []int{d.N, 1}}
-	if slices.Max(append([]int{0}, d.Labels...)) < 256 {
+	// Sized by the labels, not by N, so a hand-built Dataset whose N
+	// disagrees cannot index out of range here.
+	lo, hi := 0, 0
+	if len(d.Labels) > 0 {
+		lo, hi = slices.Min(d.Labels), slices.Max(d.Labels)
+	}
+	if lo >= 0 && hi < 256 {
 		labs.Descr = "|u1"
-		labs.Data = make([]byte, d.N)
+		labs.Data = make([]byte, len(d.Labels))
 		for i, l := range d.Labels {
 			labs.Data[i] = byte(l)
 		}
 	} else {
 		labs.Descr = "<i8"
-		labs.Data = make([]byte, 8*d.N)
+		labs.Data = make([]byte, 8*len(d.Labels))
 		for i, l := range d.Labels {
 			binary.LittleEndian.PutUint64(labs.Data[8*i:], uint64(l))
 		}

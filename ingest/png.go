@@ -47,29 +47,38 @@ func ReadPNG(path string, size, channels int, resize bool) ([]uint8, error) {
 		return nil, err
 	}
 	defer f.Close()
-	cfg, err := png.DecodeConfig(bufio.NewReader(f))
+	return decodePNG(f, path, size, channels, resize, maxPNGSide)
+}
+
+// decodePNG is ReadPNG on an open stream, name naming it in errors, with
+// the header bound maxSide*maxSide pixels a parameter so that the fuzz
+// target can exercise the check with a bound small enough to decode fast.
+// size and channels have been checked.
+func decodePNG(r io.ReadSeeker, name string, size, channels int, resize bool, maxSide int) ([]uint8, error) {
+	cfg, err := png.DecodeConfig(bufio.NewReader(r))
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a PNG: %w", path, err)
+		return nil, fmt.Errorf("%s: not a PNG: %w", name, err)
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPNGPixels {
+	maxPixels := int64(maxSide) * int64(maxSide)
+	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
 		return nil, fmt.Errorf("%s: PNG header declares %dx%d = %d pixels, more than the %d (%dx%d) accepted",
-			path, cfg.Width, cfg.Height, px, MaxPNGPixels, maxPNGSide, maxPNGSide)
+			name, cfg.Width, cfg.Height, px, maxPixels, maxSide, maxSide)
 	}
 	if (cfg.Width != size || cfg.Height != size) && !resize {
 		return nil, fmt.Errorf("%s: image is %dx%d, want %dx%d (use --resize resize to scale it)",
-			path, cfg.Width, cfg.Height, size, size)
+			name, cfg.Width, cfg.Height, size, size)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	img, err := png.Decode(bufio.NewReader(f))
+	img, err := png.Decode(bufio.NewReader(r))
 	if err != nil {
-		return nil, fmt.Errorf("%s: decoding PNG: %w", path, err)
+		return nil, fmt.Errorf("%s: decoding PNG: %w", name, err)
 	}
 	b := img.Bounds()
 	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		// Only a file rewritten between the two reads gets here.
-		return nil, fmt.Errorf("%s: decoded %dx%d, header declared %dx%d", path, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+		return nil, fmt.Errorf("%s: decoded %dx%d, header declared %dx%d", name, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
 	if b.Dx() != size || b.Dy() != size {
 		dst := image.NewRGBA(image.Rect(0, 0, size, size))
@@ -128,8 +137,11 @@ func hwc(img image.Image, channels int) []uint8 {
 // The Dataset has Flag and Split "input", Source dir, H = W = size,
 // C = channels and every label 0: the true labels are unknown. Its Task and
 // Classes are empty, so it does not pass Dataset.Validate (which wants at
-// least two classes) until the caller names the classes. A folder without
-// PNG files is an error naming it, as is any file that ReadPNG refuses.
+// least two classes) until the caller names the classes; ClassCounts is
+// safe on it (it counts nothing). A folder without PNG files is an error
+// naming it, as is any file that ReadPNG refuses, and so is one with more
+// files than a split may hold (MaxSplitImages, MaxSplitBytes), checked
+// before any is read.
 func ReadPNGDir(dir string, size, channels int, resize bool) (*Dataset, []string, error) {
 	if err := checkPNGShape(size, channels); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dir, err)
@@ -148,8 +160,14 @@ func ReadPNGDir(dir string, size, channels int, resize bool) (*Dataset, []string
 		return nil, nil, fmt.Errorf("%s: no .png files in the folder", dir)
 	}
 	per := size * size * channels
+	if n := len(names); n > MaxSplitImages || int64(n)*int64(per) > MaxSplitBytes {
+		return nil, nil, fmt.Errorf("%s: %d PNG files at %dx%dx%d, more than the %d images or %d bytes a split may hold",
+			dir, n, size, size, channels, MaxSplitImages, int64(MaxSplitBytes))
+	}
+	// Capacity grows with what is read rather than being claimed up front,
+	// so a bad file early in a large folder costs little.
 	d := &Dataset{Flag: "input", Source: dir, Split: "input", N: len(names), H: size, W: size, C: channels,
-		Images: make([]uint8, 0, len(names)*per), Labels: make([]int, len(names))}
+		Images: make([]uint8, 0, min(len(names), 256)*per), Labels: make([]int, len(names))}
 	for _, name := range names {
 		px, err := ReadPNG(filepath.Join(dir, name), size, channels, resize)
 		if err != nil {

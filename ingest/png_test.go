@@ -3,10 +3,12 @@ package ingest
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -336,5 +338,124 @@ func TestReadPNGDirErrors(t *testing.T) {
 				t.Errorf("%s: error %q lacks %q", tc.name, err, want)
 			}
 		}
+	}
+}
+
+// TestHelpersSafeOnHandBuiltDatasets: ReadPNGDir's datasets have no Classes
+// and ClassCounts used to index out of range on them. Labels outside the
+// classes are now ignored by ClassCounts and reported by Validate.
+func TestHelpersSafeOnHandBuiltDatasets(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, dir, "a.png", gray2x2(1, 2, 3, 4))
+	d, _, err := ReadPNGDir(dir, 2, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := d.ClassCounts(); len(c) != 0 {
+		t.Errorf("no classes: counts %v", c)
+	}
+	d.Classes = []string{"a", "b"}
+	d.Labels = []int{-3}
+	if c := d.ClassCounts(); !slices.Equal(c, []int{0, 0}) {
+		t.Errorf("label -3: counts %v", c)
+	}
+	d.Labels = []int{7}
+	if c := d.ClassCounts(); !slices.Equal(c, []int{0, 0}) {
+		t.Errorf("label 7: counts %v", c)
+	}
+	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "input_labels[0] = 7: out of range [0, 2)") {
+		t.Errorf("Validate: %v", err)
+	}
+	// Arrays sizes the labels by the labels, not N, and keeps negative
+	// labels intact (as '<i8') rather than wrapping them into a byte.
+	d.N, d.Labels = 5, []int{-1, 1}
+	arrays := d.Arrays()
+	if a := arrays[1]; a.Descr != "<i8" || len(a.Data) != 16 || a.Data[0] != 0xff {
+		t.Errorf("labels array %s of %d bytes", a.Descr, len(a.Data))
+	}
+	for _, a := range arrays {
+		if err := WriteNPY(io.Discard, a); err == nil {
+			t.Errorf("%s: WriteNPY accepted data that does not match N = 5", a.Name)
+		}
+	}
+}
+
+// fixPNGCRCs recomputes every chunk's CRC-32, so that fuzzed header fields
+// (size, bit depth, colour type, interlacing) reach the decoder instead of
+// failing the checksum.
+func fixPNGCRCs(b []byte) []byte {
+	b = slices.Clone(b)
+	for i := 8; i+12 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		if n < 0 || n > len(b)-i-12 {
+			break
+		}
+		binary.BigEndian.PutUint32(b[i+8+n:], crc32.ChecksumIEEE(b[i+4:i+8+n]))
+		i += 12 + n
+	}
+	return b
+}
+
+// fuzzPNGSide is the header bound FuzzReadPNG decodes under: small, so each
+// input decodes fast, yet far below what an unchecked header could claim.
+const fuzzPNGSide = 256
+
+// FuzzReadPNG decodes fuzzed PNG bytes (CRCs optionally repaired) at a
+// fuzzed size, channel count and resize flag. The decoder must not panic,
+// must refuse any header over the bound before decoding, must allocate no
+// more than a decode within the bound needs, and on success return
+// size*size*channels bytes. The corpus holds the 30000x30000 header.
+func FuzzReadPNG(f *testing.F) {
+	var buf bytes.Buffer
+	png.Encode(&buf, gray2x2(1, 2, 3, 4))
+	f.Add(buf.Bytes(), uint8(2), false, false, false)
+	f.Fuzz(func(t *testing.T, data []byte, side uint8, rgb, resize, fixCRC bool) {
+		if fixCRC {
+			data = fixPNGCRCs(data)
+		}
+		size, channels := int(side%64)+1, 1
+		if rgb {
+			channels = 3
+		}
+		var out []uint8
+		var err error
+		n := allocDuring(func() {
+			out, err = decodePNG(bytes.NewReader(data), "fuzz.png", size, channels, resize, fuzzPNGSide)
+		})
+		// Decoding within the bound: at most 8 bytes a pixel, twice over
+		// for interlaced images, then the scaled copy and the output.
+		if bound := uint64(2*8*fuzzPNGSide*fuzzPNGSide + 8*size*size + 4<<20); n > bound {
+			t.Fatalf("allocated %d bytes, more than the %d a decode within the header bound needs (%v)", n, bound, err)
+		}
+		if cfg, cerr := png.DecodeConfig(bytes.NewReader(data)); cerr == nil && cfg.Width*cfg.Height > fuzzPNGSide*fuzzPNGSide {
+			if err == nil || !strings.Contains(err.Error(), "PNG header declares") {
+				t.Fatalf("%dx%d header not refused by the header check: %v", cfg.Width, cfg.Height, err)
+			}
+		}
+		if err == nil && len(out) != size*size*channels {
+			t.Fatalf("%d bytes out, want %d*%d*%d", len(out), size, size, channels)
+		}
+	})
+}
+
+// TestReadPNGDirRefusesTooManyBeforeReading: 683 images of 4096x4096x3
+// would be 34 GB; the folder is refused from its listing, before any file
+// (here all empty, so unreadable) is opened.
+func TestReadPNGDirRefusesTooManyBeforeReading(t *testing.T) {
+	dir := t.TempDir()
+	n := MaxSplitBytes/(MaxImageSide*MaxImageSide*3) + 1
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.png", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := ReadPNGDir(dir, MaxImageSide, 3, false)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d PNG files at 4096x4096x3, more than", n)) {
+		t.Errorf("%d files: %v", n, err)
+	}
+	// One file fewer is within the bound, so the first empty file fails.
+	os.Remove(filepath.Join(dir, "0000.png"))
+	if _, _, err := ReadPNGDir(dir, MaxImageSide, 3, false); err == nil || !strings.Contains(err.Error(), "0001.png: not a PNG") {
+		t.Errorf("%d files: %v", n-1, err)
 	}
 }

@@ -54,8 +54,8 @@ func (c SynthConfig) Validate() error {
 	return nil
 }
 
-// Bounds of the synthetic generator: MedMNIST's largest split has 112,120
-// images (ChestMNIST train), and a split is held in memory while written.
+// Bounds of the synthetic generator: MedMNIST's largest split has 165,466
+// images (TissueMNIST train), and a split is held in memory while written.
 const (
 	MaxSynthImages = 1_000_000
 	MaxSynthBytes  = 1 << 30

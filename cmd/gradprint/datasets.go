@@ -57,8 +57,9 @@ func newDatasetsVerifyCmd(g *globals) *cobra.Command {
 		Long: `verify checks each FILE (default: every .npz in --data-dir). A file whose MD5
 matches the registry is reported as "official <flag> size N"; a valid file
 with another checksum is reported as "not official" with how it differs from
-the registry. The exit status is non-zero only when a file is unreadable or
-not a valid MedMNIST-layout npz.`,
+the registry. A file is invalid, and the exit status non-zero, exactly when
+train, evaluate or analyze would refuse it, with the same message (for
+example ChestMNIST: multi-label, which gradprint does not train on).`,
 		Example: `  gradprint datasets verify --data-dir ../shared/medmnist
   gradprint datasets verify my_copy.npz`,
 		RunE: func(cmd *cobra.Command, args []string) error {

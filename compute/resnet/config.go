@@ -50,16 +50,33 @@ func MedMNISTConfig(inChannels, classes int) Config {
 	return Config{InChannels: inChannels, Classes: classes, Width: 1, Stem: SmallStem, Mean: mean, Std: std}
 }
 
+// Bounds of a Config. A checkpoint's metadata is checked against them
+// before anything is sized from it, so they bound what a file can make
+// New allocate.
+const (
+	// MaxClasses is 10,000: the largest label sets in use are MedMNIST's
+	// (at most 14 classes) and ImageNet-1k; ten times ImageNet leaves room
+	// while keeping the head at most 10,000 x 4,096 floats (164 MB) even at
+	// MaxWidth.
+	MaxClasses = 10000
+	// MaxWidth is 8: stages of 512/1024/2048/4096 channels (64 to 512 at
+	// width 1), about 715 million parameters or 2.9 GB of float32 weights
+	// (45 MB at width 1, 0.7 MB at width 0.125), which training triples
+	// with gradients and Adam moments: far beyond what MedMNIST needs, and
+	// the most a checkpoint's metadata can ask for.
+	MaxWidth = 8
+)
+
 // Validate reports the first inconsistency in c.
 func (c Config) Validate() error {
 	if c.InChannels != 1 && c.InChannels != 3 {
 		return fmt.Errorf("resnet config: InChannels %d, want 1 or 3", c.InChannels)
 	}
-	if c.Classes < 2 {
-		return fmt.Errorf("resnet config: Classes %d, want at least 2", c.Classes)
+	if c.Classes < 2 || c.Classes > MaxClasses {
+		return fmt.Errorf("resnet config: Classes %d, want 2 to %d", c.Classes, MaxClasses)
 	}
-	if !(c.Width > 0) || math.IsInf(c.Width, 0) {
-		return fmt.Errorf("resnet config: Width %v, want a positive multiplier", c.Width)
+	if !(c.Width > 0 && c.Width <= MaxWidth) {
+		return fmt.Errorf("resnet config: Width %v, want a multiplier in (0, %d]", c.Width, MaxWidth)
 	}
 	if c.Stem != SmallStem && c.Stem != ImageNetStem {
 		return fmt.Errorf("resnet config: Stem %q, want %q or %q", c.Stem, SmallStem, ImageNetStem)
@@ -67,9 +84,12 @@ func (c Config) Validate() error {
 	if len(c.Mean) != c.InChannels || len(c.Std) != c.InChannels {
 		return fmt.Errorf("resnet config: %d Mean and %d Std values for %d input channels", len(c.Mean), len(c.Std), c.InChannels)
 	}
-	for i, s := range c.Std {
-		if !(s > 0) {
-			return fmt.Errorf("resnet config: Std[%d] = %v, want > 0", i, s)
+	for i := range c.Mean {
+		if m := float64(c.Mean[i]); math.IsNaN(m) || math.IsInf(m, 0) {
+			return fmt.Errorf("resnet config: Mean[%d] = %v, want a finite value", i, m)
+		}
+		if s := float64(c.Std[i]); !(s > 0) || math.IsInf(s, 0) {
+			return fmt.Errorf("resnet config: Std[%d] = %v, want a finite value > 0", i, s)
 		}
 	}
 	return nil
@@ -82,4 +102,43 @@ func (c Config) Widths() [4]int {
 		w[i] = max(1, int(math.Round(float64(base)*c.Width)))
 	}
 	return w
+}
+
+// paramShape is one state-dict entry: its torchvision name and shape.
+type paramShape struct {
+	name  string
+	shape []int
+}
+
+// stateDict lists what Model.Params returns for c (names and shapes, in
+// order) without building the model, so a loader can check a file against
+// it before New allocates anything. It mirrors New; a test keeps the two
+// in step.
+func (c Config) stateDict() []paramShape {
+	var out []paramShape
+	convBN := func(conv, bn string, cin, cout, k int) {
+		out = append(out, paramShape{conv + ".weight", []int{cout, cin, k, k}},
+			paramShape{bn + ".weight", []int{cout}}, paramShape{bn + ".bias", []int{cout}},
+			paramShape{bn + ".running_mean", []int{cout}}, paramShape{bn + ".running_var", []int{cout}})
+	}
+	widths := c.Widths()
+	stemK := 3
+	if c.Stem == ImageNetStem {
+		stemK = 7
+	}
+	convBN("conv1", "bn1", c.InChannels, widths[0], stemK)
+	in := widths[0]
+	for l := range 4 {
+		for b := range 2 {
+			name := fmt.Sprintf("layer%d.%d", l+1, b)
+			cout := widths[l]
+			convBN(name+".conv1", name+".bn1", in, cout, 3)
+			convBN(name+".conv2", name+".bn2", cout, cout, 3)
+			if (b == 0 && l > 0) || in != cout {
+				convBN(name+".downsample.0", name+".downsample.1", in, cout, 1)
+			}
+			in = cout
+		}
+	}
+	return append(out, paramShape{"fc.weight", []int{c.Classes, in}}, paramShape{"fc.bias", []int{c.Classes}})
 }

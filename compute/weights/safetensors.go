@@ -27,11 +27,8 @@ type Tensor struct {
 	Data  []float32
 }
 
-// maxHeader bounds the JSON header so a corrupt length cannot make us
-// allocate gigabytes; real headers of ResNets are a few kB.
-const maxHeader = 100 << 20
-
-type entry struct {
+// rawEntry is how Save writes a header entry.
+type rawEntry struct {
 	DType   string   `json:"dtype"`
 	Shape   []int    `json:"shape"`
 	Offsets [2]int64 `json:"data_offsets"`
@@ -53,15 +50,16 @@ func Save(path string, tensors []Tensor, metadata map[string]string) error {
 		if _, dup := header[t.Name]; dup {
 			return fmt.Errorf("save %s: duplicate tensor %q", path, t.Name)
 		}
-		if n := numel(t.Shape); n != len(t.Data) {
-			return fmt.Errorf("save %s: tensor %q has %d values for shape %v (want %d)", path, t.Name, len(t.Data), t.Shape, n)
+		if n, ok := numel(t.Shape); !ok || n != len(t.Data) {
+			return fmt.Errorf("save %s: tensor %q has %d values for shape %v (want non-negative dimensions whose product is the value count)",
+				path, t.Name, len(t.Data), dims(t.Shape))
 		}
 		shape := t.Shape
 		if shape == nil {
 			shape = []int{}
 		}
 		size := int64(4 * len(t.Data))
-		header[t.Name] = entry{DType: "F32", Shape: shape, Offsets: [2]int64{off, off + size}}
+		header[t.Name] = rawEntry{DType: "F32", Shape: shape, Offsets: [2]int64{off, off + size}}
 		off += size
 	}
 	hj, err := json.Marshal(header)
@@ -96,6 +94,7 @@ func Save(path string, tensors []Tensor, metadata map[string]string) error {
 
 // Load reads every tensor of a safetensors file, keyed by name, and its
 // metadata. F32, F16, BF16, F64 and integer dtypes are converted to float32.
+// The whole header is validated before any data is read (see Read).
 func Load(path string) (map[string]Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -106,90 +105,82 @@ func Load(path string) (map[string]Tensor, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load weights %s: %w", path, err)
 	}
-	var hlen uint64
-	if err := binary.Read(f, binary.LittleEndian, &hlen); err != nil {
-		return nil, nil, fmt.Errorf("load weights %s: header length: file too short (%d bytes) for safetensors", path, st.Size())
+	return Read(f, st.Size(), path)
+}
+
+// Read is Load over the size bytes of r; name is the file named in errors.
+// Every header entry is checked (known dtype, non-negative dimensions, a
+// byte size that does not overflow and equals its data_offsets span, a span
+// inside the data section overlapping no other, no duplicate key) before
+// any tensor is allocated, and each tensor is then sized from its span: so
+// a header cannot make Read allocate more than 4 bytes of float32 per data
+// byte of the file (the widening of 1-byte dtypes), whatever it claims.
+func Read(r io.ReaderAt, size int64, name string) (map[string]Tensor, map[string]string, error) {
+	h, err := readHeader(r, size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load weights %s: %w", name, err)
 	}
-	if hlen > maxHeader || int64(hlen)+8 > st.Size() {
-		return nil, nil, fmt.Errorf("load weights %s: header length %d does not fit a %d-byte file: not a safetensors file", path, hlen, st.Size())
-	}
-	hj := make([]byte, hlen)
-	if _, err := io.ReadFull(f, hj); err != nil {
-		return nil, nil, fmt.Errorf("load weights %s: header: %w", path, err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(hj, &raw); err != nil {
-		return nil, nil, fmt.Errorf("load weights %s: header is not JSON: %w", path, err)
-	}
-	dataLen := st.Size() - 8 - int64(hlen)
-	var meta map[string]string
-	entries := map[string]entry{}
-	for name, msg := range raw {
-		if name == "__metadata__" {
-			if err := json.Unmarshal(msg, &meta); err != nil {
-				return nil, nil, fmt.Errorf("load weights %s: __metadata__: want a map of strings: %w", path, err)
+	out := make(map[string]Tensor, len(h.entries))
+	// One chunk buffer serves every tensor; its size is a multiple of
+	// every dtype width (8) so no element straddles two chunks.
+	buf := make([]byte, min(64<<10, (size-h.dataStart+7)&^7))
+	for _, e := range h.entries {
+		data := make([]float32, e.numel())
+		for done := int64(0); done < e.end-e.begin; {
+			chunk := buf[:min(int64(len(buf)), e.end-e.begin-done)]
+			if err := readAt(r, chunk, h.dataStart+e.begin+done); err != nil {
+				return nil, nil, fmt.Errorf("load weights %s: tensor %q: data: %w", name, e.name, err)
 			}
-			continue
+			w := dtypeWidth[e.dtype]
+			decode(data[done/w:], e.dtype, chunk)
+			done += int64(len(chunk))
 		}
-		var e entry
-		if err := json.Unmarshal(msg, &e); err != nil {
-			return nil, nil, fmt.Errorf("load weights %s: tensor %q: %w", path, name, err)
-		}
-		width, ok := dtypeWidth[e.DType]
-		if !ok {
-			return nil, nil, fmt.Errorf("load weights %s: tensor %q: unsupported dtype %q", path, name, e.DType)
-		}
-		want := int64(numel(e.Shape)) * width
-		if e.Offsets[0] < 0 || e.Offsets[1] > dataLen || e.Offsets[1]-e.Offsets[0] != want {
-			return nil, nil, fmt.Errorf("load weights %s: tensor %q: data_offsets %v do not hold %v %s in %d data bytes",
-				path, name, e.Offsets, e.Shape, e.DType, dataLen)
-		}
-		entries[name] = e
+		out[e.name] = Tensor{Name: e.name, Shape: e.shape, Data: data}
 	}
-	data := make([]byte, dataLen)
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, nil, fmt.Errorf("load weights %s: data: %w", path, err)
-	}
-	out := make(map[string]Tensor, len(entries))
-	for name, e := range entries {
-		out[name] = Tensor{Name: name, Shape: e.Shape, Data: decode(e.DType, data[e.Offsets[0]:e.Offsets[1]])}
-	}
-	return out, meta, nil
+	return out, h.meta, nil
 }
 
-var dtypeWidth = map[string]int64{
-	"F32": 4, "F16": 2, "BF16": 2, "F64": 8,
-	"I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
-}
-
-func decode(dtype string, b []byte) []float32 {
-	w := int(dtypeWidth[dtype])
-	out := make([]float32, len(b)/w)
+// decode converts the little-endian values of b into dst.
+func decode(dst []float32, dtype string, b []byte) {
 	le := binary.LittleEndian
-	for i := range out {
-		p := b[i*w:]
-		switch dtype {
-		case "F32":
-			out[i] = math.Float32frombits(le.Uint32(p))
-		case "F16":
-			out[i] = halfToFloat(le.Uint16(p))
-		case "BF16":
-			out[i] = math.Float32frombits(uint32(le.Uint16(p)) << 16)
-		case "F64":
-			out[i] = float32(math.Float64frombits(le.Uint64(p)))
-		case "I64":
-			out[i] = float32(int64(le.Uint64(p)))
-		case "I32":
-			out[i] = float32(int32(le.Uint32(p)))
-		case "I16":
-			out[i] = float32(int16(le.Uint16(p)))
-		case "I8":
-			out[i] = float32(int8(p[0]))
-		case "U8", "BOOL":
-			out[i] = float32(p[0])
+	switch dtype {
+	case "F32":
+		for i := range len(b) / 4 {
+			dst[i] = math.Float32frombits(le.Uint32(b[4*i:]))
+		}
+	case "F16":
+		for i := range len(b) / 2 {
+			dst[i] = halfToFloat(le.Uint16(b[2*i:]))
+		}
+	case "BF16":
+		for i := range len(b) / 2 {
+			dst[i] = math.Float32frombits(uint32(le.Uint16(b[2*i:])) << 16)
+		}
+	case "F64":
+		for i := range len(b) / 8 {
+			dst[i] = float32(math.Float64frombits(le.Uint64(b[8*i:])))
+		}
+	case "I64":
+		for i := range len(b) / 8 {
+			dst[i] = float32(int64(le.Uint64(b[8*i:])))
+		}
+	case "I32":
+		for i := range len(b) / 4 {
+			dst[i] = float32(int32(le.Uint32(b[4*i:])))
+		}
+	case "I16":
+		for i := range len(b) / 2 {
+			dst[i] = float32(int16(le.Uint16(b[2*i:])))
+		}
+	case "I8":
+		for i, v := range b {
+			dst[i] = float32(int8(v))
+		}
+	case "U8", "BOOL":
+		for i, v := range b {
+			dst[i] = float32(v)
 		}
 	}
-	return out
 }
 
 // halfToFloat converts an IEEE 754 binary16 value.
@@ -212,10 +203,14 @@ func halfToFloat(h uint16) float32 {
 	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
 }
 
-func numel(shape []int) int {
-	n := 1
+// numel is the element count of shape, or false if a dimension is
+// negative or the count overflows int.
+func numel(shape []int) (int, bool) {
 	for _, d := range shape {
-		n *= d
+		if d < 0 {
+			return 0, false
+		}
 	}
-	return n
+	n, ok := byteSize(shape, 1)
+	return int(n), ok && n <= math.MaxInt
 }

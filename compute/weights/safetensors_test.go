@@ -30,7 +30,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for _, w := range in {
 		g := got[w.Name]
-		if !reflect.DeepEqual(g.Data, w.Data) || numel(g.Shape) != numel(w.Shape) {
+		if !reflect.DeepEqual(g.Data, w.Data) || !reflect.DeepEqual(g.Shape, w.Shape) {
 			t.Fatalf("%s: got %v %v, want %v %v", w.Name, g.Shape, g.Data, w.Shape, w.Data)
 		}
 	}

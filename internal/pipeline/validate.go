@@ -29,7 +29,7 @@ const (
 	MinBoot       = 10
 	MaxBoot       = 100000
 	MinWidth      = 1.0 / 64 // one channel in the stem
-	MaxWidth      = 8.0      // 512 stem channels, the largest resnet.Config accepts
+	MaxWidth      = resnet.MaxWidth
 )
 
 func intIn(flag string, v, lo, hi int) error {

@@ -29,7 +29,7 @@ const (
 	MinBoot       = 10
 	MaxBoot       = 100000
 	MinWidth      = 1.0 / 64 // one channel in the stem
-	MaxWidth      = resnet.MaxWidth
+	MaxWidth      = float64(resnet.MaxWidth)
 )
 
 func intIn(flag string, v, lo, hi int) error {

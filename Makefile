@@ -8,7 +8,11 @@ BIN := bin/gradprint
 export OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_THREAD_TIMEOUT ?= 4
 
-.PHONY: deps build demo test bench lint clean
+.PHONY: deps build demo test fuzz bench lint clean
+
+# Fuzz targets and their packages; `make fuzz FUZZTIME=1h` runs them longer.
+FUZZTIME ?= 4s
+FUZZ := FuzzLoad:./compute/weights/ FuzzLoadModel:./compute/resnet/ FuzzReadNPZ:./ingest/ FuzzReadPNG:./ingest/ FuzzParseHeader:./ingest/
 
 deps:
 	@if [[ "$(GOTAGS)" != *purego* ]]; then bash scripts/install-deps.sh; fi
@@ -24,6 +28,14 @@ test: deps
 	$(GO) test -tags '$(GOTAGS)' -count=1 -timeout 60m ./...
 	# The pure-Go GEMM fallback passes the same kernel and model tests.
 	$(GO) test -tags purego -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/
+	# A few seconds of each fuzz target on top of its committed corpus.
+	$(MAKE) --no-print-directory fuzz
+
+fuzz: deps
+	@set -e; for t in $(FUZZ); do \
+	  echo "fuzz $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -tags '$(GOTAGS)' -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $${t##*:}; \
+	done
 
 bench: build
 	./$(BIN) bench --peer

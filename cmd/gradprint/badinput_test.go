@@ -65,6 +65,7 @@ func TestBadInputsFailCleanly(t *testing.T) {
 		{[]string{"report", "--severity", "9"}, "--severity"},
 		{[]string{"report", "--width", "1000000"}, "--width"},
 		{[]string{"report", "--width", "-1"}, "--width"},
+		{[]string{"report", "--width", "0"}, "--width"},
 		{[]string{"report", "--image-id", "99999999"}, "--image-id 99999999"},
 		{[]string{"flag", "--model", model, "--images", data}, "exactly one of --coverage"},
 		{[]string{"flag", "--model", model, "--images", data, "--risk", "1"}, "--risk"},

@@ -30,6 +30,6 @@ warehouse: rerun it after any query change.`,
 	f.StringVar(&o.Method, "method", o.Method, "saliency method to draw: gradcampp, gradcam or layercam")
 	f.IntVar(&o.Severity, "severity", o.Severity, "severity of the saliency grid, 1 to 5")
 	f.IntVar(&o.ImageID, "image-id", o.ImageID, "test image of the montage and saliency grid, one whose maps analyze stored (default -1: the first stored one)")
-	f.IntVar(&o.Width, "width", 0, "figure width in pixels, 800 to 8000 (0: 2400)")
+	f.IntVar(&o.Width, "width", o.Width, "figure width in pixels, 800 to 8000")
 	return cmd
 }

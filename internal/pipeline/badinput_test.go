@@ -72,6 +72,7 @@ func TestBadOptionsAreRefusedBeforeAnyWork(t *testing.T) {
 		{"report --severity 9", report(func(o *ReportOptions) { o.Severity = 9 }), "--severity"},
 		{"report --width 1000000", report(func(o *ReportOptions) { o.Width = 1000000 }), "--width"},
 		{"report --width -1", report(func(o *ReportOptions) { o.Width = -1 }), "--width"},
+		{"report --width 0", report(func(o *ReportOptions) { o.Width = 0 }), "--width"},
 		{"failure --boot -1", func(e Env) error {
 			o := DefaultFailureOptions()
 			o.Boot = -1

@@ -24,7 +24,7 @@ type ReportOptions struct {
 	Method   string
 	Severity int // severity of the saliency grid; one the run lacks falls back to the middle one stored
 	ImageID  int
-	Width    int // figure width in pixels; 0 = reports.DefaultWidth
+	Width    int // figure width in pixels, MinReportPx to MaxReportPx
 }
 
 // DefaultReportOptions draws Grad-CAM++, and the saliency grid at the
@@ -33,7 +33,7 @@ func DefaultReportOptions() ReportOptions {
 	p := queries.SaliencyGrid().Defaults()
 	sev, _ := p.Severity.Get()
 	method, _ := p.Method.Get()
-	return ReportOptions{Method: method, Severity: sev, ImageID: -1}
+	return ReportOptions{Method: method, Severity: sev, ImageID: -1, Width: reports.DefaultWidth}
 }
 
 // ReportResult says what Report wrote.

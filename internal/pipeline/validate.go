@@ -202,10 +202,8 @@ func (o ReportOptions) validate() error {
 	if err := intIn("--severity", o.Severity, 1, 5); err != nil {
 		return err
 	}
-	if o.Width != 0 {
-		if err := intIn("--width", o.Width, MinReportPx, MaxReportPx); err != nil {
-			return fmt.Errorf("%w (or 0 for the default)", err)
-		}
+	if err := intIn("--width", o.Width, MinReportPx, MaxReportPx); err != nil {
+		return err
 	}
 	if o.ImageID < -1 {
 		return fmt.Errorf("--image-id %d: want a test image index, or -1 for the first stored one", o.ImageID)

@@ -56,6 +56,15 @@ func (d *Dataset) Image(i int) []uint8 {
 // NumClasses is len(Classes).
 func (d *Dataset) NumClasses() int { return len(d.Classes) }
 
+// Head returns a dataset of the first n images (all of them when n >= N),
+// sharing pixels and labels with d.
+func (d *Dataset) Head(n int) *Dataset {
+	n = max(0, min(n, d.N))
+	h := *d
+	h.N, h.Images, h.Labels = n, d.Images[:n*d.ImageSize()], d.Labels[:n]
+	return &h
+}
+
 // ClassCounts returns the number of images per label, len(Classes) counts.
 // Labels outside [0, len(Classes)) are not counted (so the counts may sum
 // to less than N) rather than crashing: a Dataset built by hand, such as

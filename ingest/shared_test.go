@@ -148,3 +148,14 @@ func TestListNPZReadsTheFolderNotAGlob(t *testing.T) {
 		t.Fatalf("empty folder: %v", err)
 	}
 }
+
+func TestHeadKeepsTheFirstImages(t *testing.T) {
+	d := &Dataset{N: 3, H: 1, W: 2, C: 1, Images: []uint8{1, 2, 3, 4, 5, 6}, Labels: []int{0, 1, 0}, Classes: []string{"a", "b"}}
+	h := d.Head(2)
+	if h.N != 2 || !slices.Equal(h.Images, []uint8{1, 2, 3, 4}) || !slices.Equal(h.Labels, []int{0, 1}) || d.N != 3 {
+		t.Fatalf("Head(2) = %+v (original %d images)", h, d.N)
+	}
+	if d.Head(9).N != 3 || d.Head(-1).N != 0 {
+		t.Fatal("Head clamps n to 0..N")
+	}
+}

@@ -74,23 +74,32 @@ func FailureMetrics() Named[FailureMetricsParams, FailureMetricRow] {
 }
 
 type FailureMetricsParams struct {
-	Dataset Opt[string] `param:"dataset"`
-	Run     Opt[string] `param:"run"`
-	Split   Opt[string] `param:"split"`
-	Metric  Opt[string] `param:"metric"`
+	Dataset    Opt[string] `param:"dataset"`
+	Run        Opt[string] `param:"run"`
+	Split      Opt[string] `param:"split"`
+	Setting    Opt[string] `param:"setting"`
+	Corruption Opt[string] `param:"corruption"`
+	Severity   Opt[int]    `param:"severity"`
+	Regime     Opt[string] `param:"regime"`
+	Metric     Opt[string] `param:"metric"`
 }
 
 type FailureMetricRow struct {
-	Dataset string  `col:"dataset"`
-	Run     string  `col:"run_id"`
-	Split   string  `col:"split"`
-	Metric  string  `col:"metric"` // auroc_f, aurc, eaurc, augrc, fpr95
-	Score   string  `col:"score_name"`
-	Value   float64 `col:"value"`
-	Lo      float64 `col:"ci_lo"`
-	Hi      float64 `col:"ci_hi"`
-	N       int     `col:"n"`
-	NBoot   int     `col:"n_boot"`
+	Dataset    string  `col:"dataset"`
+	Run        string  `col:"run_id"`
+	Split      string  `col:"split"`
+	Setting    string  `col:"setting"` // iid, shift or mix
+	Corruption string  `col:"corruption"`
+	Severity   int     `col:"severity"`
+	Regime     string  `col:"regime"` // seen or unseen
+	Metric     string  `col:"metric"` // auroc_f, aurc, eaurc, augrc, fpr95, silent_failure
+	Score      string  `col:"score_name"`
+	Group      string  `col:"score_group"` // the scores ranking like this one, or the score alone
+	Value      float64 `col:"value"`
+	Lo         float64 `col:"ci_lo"`
+	Hi         float64 `col:"ci_hi"`
+	N          int     `col:"n"`
+	NBoot      int     `col:"n_boot"`
 }
 
 // FlipRates is flip_rates.sql: how often a corruption changes the
@@ -374,4 +383,118 @@ type TrainingCurveRow struct {
 	ImagesPerS float64 `col:"images_per_s"`
 	Seconds    float64 `col:"seconds"`
 	IsBest     bool    `col:"is_best"` // the epoch whose model was kept
+}
+
+// FailureBySeverity is failure_by_severity.sql: a failure metric of every
+// score against severity, per corruption, clean as severity 0.
+func FailureBySeverity() Named[FailureBySeverityParams, FailureBySeverityRow] {
+	return Named[FailureBySeverityParams, FailureBySeverityRow]{"failure_by_severity"}
+}
+
+type FailureBySeverityParams struct {
+	Dataset Opt[string] `param:"dataset"`
+	Run     Opt[string] `param:"run"`
+	Metric  Opt[string] `param:"metric"`
+	Regime  Opt[string] `param:"regime"`
+	Score   Opt[string] `param:"score"`
+}
+
+type FailureBySeverityRow struct {
+	Dataset    string  `col:"dataset"`
+	Run        string  `col:"run_id"`
+	Corruption string  `col:"corruption"`
+	Severity   int     `col:"severity"` // 0 = the clean test split
+	Regime     string  `col:"regime"`
+	Metric     string  `col:"metric"`
+	Score      string  `col:"score_name"`
+	Group      string  `col:"score_group"`
+	Value      float64 `col:"value"`
+	Lo         float64 `col:"ci_lo"`
+	Hi         float64 `col:"ci_hi"`
+	N          int     `col:"n"`
+}
+
+// SilentFailures is silent_failures.sql: wrong yet accepted, per setting
+// and score, beside the setting's error rate.
+func SilentFailures() Named[SettingParams, SilentFailureRow] {
+	return Named[SettingParams, SilentFailureRow]{"silent_failures"}
+}
+
+// SettingParams filter the per-setting failure answers (silent failures
+// and the risk guarantee) alike.
+type SettingParams struct {
+	Dataset Opt[string] `param:"dataset"`
+	Run     Opt[string] `param:"run"`
+	Setting Opt[string] `param:"setting"` // iid, shift or mix
+	Regime  Opt[string] `param:"regime"`  // seen or unseen
+	Score   Opt[string] `param:"score"`
+}
+
+type SilentFailureRow struct {
+	Dataset    string  `col:"dataset"`
+	Run        string  `col:"run_id"`
+	Setting    string  `col:"setting"`
+	Corruption string  `col:"corruption"`
+	Severity   int     `col:"severity"`
+	Regime     string  `col:"regime"`
+	Score      string  `col:"score_name"`
+	Group      string  `col:"score_group"`
+	Silent     float64 `col:"silent_failure"`
+	Lo         float64 `col:"ci_lo"`
+	Hi         float64 `col:"ci_hi"`
+	ErrorRate  float64 `col:"error_rate"` // NaN for a mix: its images are drawn per run
+	N          int     `col:"n"`
+}
+
+// RiskGuarantee is risk_guarantee.sql: the SGR promise made on clean
+// validation against the risk and coverage it gives on each test setting.
+func RiskGuarantee() Named[SettingParams, RiskGuaranteeRow] {
+	return Named[SettingParams, RiskGuaranteeRow]{"risk_guarantee"}
+}
+
+type RiskGuaranteeRow struct {
+	Dataset      string  `col:"dataset"`
+	Run          string  `col:"run_id"`
+	Setting      string  `col:"setting"`
+	Corruption   string  `col:"corruption"`
+	Severity     int     `col:"severity"`
+	Regime       string  `col:"regime"`
+	Score        string  `col:"score_name"`
+	TargetRisk   float64 `col:"target_risk"`
+	Delta        float64 `col:"delta"`
+	Bound        float64 `col:"bound"`
+	CalCoverage  float64 `col:"cal_coverage"`
+	CalRisk      float64 `col:"cal_risk"`
+	TestCoverage float64 `col:"test_coverage"`
+	TestRisk     float64 `col:"test_risk"`
+	Holds        bool    `col:"holds"` // test risk at or below the target (true when nothing was accepted)
+	N            int     `col:"n"`
+}
+
+// DegradedInputDetection is degraded_input_detection.sql: AUROC of clean
+// against degraded test images per corruption x severity and score.
+func DegradedInputDetection() Named[DegradedInputParams, DegradedInputRow] {
+	return Named[DegradedInputParams, DegradedInputRow]{"degraded_input_detection"}
+}
+
+type DegradedInputParams struct {
+	Dataset    Opt[string] `param:"dataset"`
+	Run        Opt[string] `param:"run"`
+	Regime     Opt[string] `param:"regime"`
+	Corruption Opt[string] `param:"corruption"`
+	Score      Opt[string] `param:"score"`
+}
+
+type DegradedInputRow struct {
+	Dataset    string  `col:"dataset"`
+	Run        string  `col:"run_id"`
+	Corruption string  `col:"corruption"`
+	Severity   int     `col:"severity"`
+	Regime     string  `col:"regime"`
+	Score      string  `col:"score_name"`
+	AUROC      float64 `col:"auroc"`
+	Lo         float64 `col:"ci_lo"`
+	Hi         float64 `col:"ci_hi"`
+	NClean     int     `col:"n_clean"`
+	NDegraded  int     `col:"n_degraded"`
 }

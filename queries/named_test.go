@@ -66,6 +66,14 @@ func TestTypedQueriesMatchTheirFiles(t *testing.T) {
 			checkTyped(t, db, queries.FailureMetrics(), func(p *queries.FailureMetricsParams) { p.Metric = queries.Some("auroc_f") })
 		},
 		"flip_rates": func() { checkTyped(t, db, queries.FlipRates(), nil) },
+		"failure_by_severity": func() {
+			checkTyped(t, db, queries.FailureBySeverity(), func(p *queries.FailureBySeverityParams) { r1(&p.Dataset, &p.Run) })
+		},
+		"silent_failures": func() {
+			checkTyped(t, db, queries.SilentFailures(), func(p *queries.SettingParams) { p.Setting = queries.Some("shift") })
+		},
+		"risk_guarantee":           func() { checkTyped(t, db, queries.RiskGuarantee(), nil) },
+		"degraded_input_detection": func() { checkTyped(t, db, queries.DegradedInputDetection(), nil) },
 		"layer_profile": func() {
 			checkTyped(t, db, queries.LayerProfile(), func(p *queries.LayerProfileParams) {
 				r1(&p.Dataset, &p.Run)

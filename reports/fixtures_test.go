@@ -4,6 +4,7 @@ import (
 	"github.com/gradprint/gradprint/queries"
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 // Fixtures are synthetic, seeded and shaped like the named queries' answers.
@@ -199,7 +200,7 @@ func fixtureMetricCells(corrs []string) []queries.AUCACCRow {
 }
 
 func fixtureRiskCoverage(n int) []RiskCoverage {
-	scores := []string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}
+	scores := []string{"msp", "entropy", "energy", "flips", "detector", "detector_msp"}
 	var out []RiskCoverage
 	for si, s := range scores {
 		rc := RiskCoverage{Score: s}
@@ -214,7 +215,7 @@ func fixtureRiskCoverage(n int) []RiskCoverage {
 }
 
 func fixtureFailureMetrics() []queries.FailureMetricRow {
-	scores := []string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}
+	scores := []string{"msp", "entropy", "energy", "flips", "detector", "detector_msp"}
 	var out []queries.FailureMetricRow
 	for si, s := range scores {
 		f := float64(si)
@@ -225,6 +226,95 @@ func fixtureFailureMetrics() []queries.FailureMetricRow {
 			queries.FailureMetricRow{Metric: "augrc", Score: s, Value: 40 + 3*f, Lo: 30 + 3*f, Hi: 50 + 3*f, N: 156},
 			queries.FailureMetricRow{Metric: "fpr95", Score: s, Value: 0.6 + 0.03*f, Lo: 0.5 + 0.03*f, Hi: 0.7 + 0.03*f, N: 156},
 		)
+	}
+	return out
+}
+
+// The failure study's fixtures: two corruptions and three score groups,
+// msp and temp_msp ranking alike (temperature scaling keeps a binary
+// model's ranking), with the groups far enough apart that their bands do
+// not overlap.
+var (
+	twoCorrs       = []string{"gaussian_noise", "motion_blur"}
+	severityGroups = [][]string{{"msp", "temp_msp"}, {"entropy"}, {"detector"}}
+)
+
+func fixtureFailureBySeverity(corrs []string, groups [][]string) []queries.FailureBySeverityRow {
+	var out []queries.FailureBySeverityRow
+	for ci, c := range corrs {
+		for sev := 0; sev <= 5; sev++ {
+			for gi, g := range groups {
+				v := 0.86 - 0.36*float64(gi)/float64(max(1, len(groups)-1)) - 0.05*float64(sev)*corrStrength(ci)
+				half := 0.03 + 0.005*float64(sev)
+				for _, s := range g {
+					out = append(out, queries.FailureBySeverityRow{Dataset: "dermamnist", Run: "f1", Corruption: c, Severity: sev,
+						Regime: "unseen", Metric: "auroc_f", Score: s, Group: strings.Join(g, " = "), Value: v, Lo: v - half, Hi: v + half, N: 400})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// fixtureSilentFailures has every setting the query returns: iid, shift
+// per severity, shift pooled over severities (severity 0) and a mix; the
+// figure draws the first two.
+func fixtureSilentFailures(corrs []string, groups [][]string) []queries.SilentFailureRow {
+	var out []queries.SilentFailureRow
+	add := func(setting, corr string, sev int, errRate float64) {
+		for gi, g := range groups {
+			v := errRate * (0.2 + 0.2*float64(gi))
+			for _, s := range g {
+				out = append(out, queries.SilentFailureRow{Dataset: "dermamnist", Run: "f1", Setting: setting, Corruption: corr, Severity: sev,
+					Regime: "unseen", Score: s, Group: strings.Join(g, " = "), Silent: v, Lo: 0.75 * v, Hi: 1.25 * v, ErrorRate: errRate, N: 400})
+			}
+		}
+	}
+	add("iid", "clean", 0, 0.2)
+	for ci, c := range corrs {
+		add("shift", c, 0, 0.35)
+		for sev := 1; sev <= 5; sev++ {
+			add("shift", c, sev, 0.2+0.06*float64(sev)*corrStrength(ci))
+		}
+	}
+	add("mix", "all", 0, math.NaN())
+	return out
+}
+
+func fixtureDegradedInputs(corrs []string, scores []string) []queries.DegradedInputRow {
+	var out []queries.DegradedInputRow
+	for ci, c := range corrs {
+		for sev := 1; sev <= 5; sev++ {
+			for si, s := range scores {
+				v := 0.5 + (0.45-0.15*float64(si))*(1-math.Exp(-float64(sev)*corrStrength(ci)/2))
+				out = append(out, queries.DegradedInputRow{Dataset: "dermamnist", Run: "f1", Corruption: c, Severity: sev, Regime: "unseen",
+					Score: s, AUROC: v, Lo: v - 0.04, Hi: math.Min(1, v+0.04), NClean: 400, NDegraded: 400})
+			}
+		}
+	}
+	return out
+}
+
+// fixtureGuarantees has, per score, the settings pooled over severities
+// and one single-severity row (test risk 0.777) the table leaves out;
+// detector breaks its promise under the pooled shift.
+func fixtureGuarantees(scores ...string) []queries.RiskGuaranteeRow {
+	var out []queries.RiskGuaranteeRow
+	for si, s := range scores {
+		for _, st := range []struct {
+			setting, corr string
+			sev           int
+			risk          float64
+		}{{"mix", "all", 0, 0.08}, {"shift", "gaussian_noise", 3, 0.777}, {"shift", "gaussian_noise", 0, 0.09}, {"iid", "clean", 0, 0.05}, {"shift", "all", 0, 0.07}} {
+			r := queries.RiskGuaranteeRow{Dataset: "dermamnist", Run: "f1", Setting: st.setting, Corruption: st.corr, Severity: st.sev, Regime: "unseen",
+				Score: s, TargetRisk: 0.1, Delta: 0.001, Bound: 0.095, CalCoverage: 0.62 - 0.1*float64(si), CalRisk: 0.04,
+				TestCoverage: 0.6 - 0.1*float64(si), TestRisk: st.risk, N: 400}
+			if s == "detector" && st.setting == "shift" && st.corr == "all" {
+				r.TestRisk = 0.14
+			}
+			r.Holds = r.TestRisk <= r.TargetRisk
+			out = append(out, r)
+		}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -114,7 +115,7 @@ func TestGalleryTraining(t *testing.T) {
 }
 
 func TestGalleryTables(t *testing.T) {
-	scores := []string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}
+	scores := []string{"msp", "entropy", "energy", "flips", "detector", "detector_msp"}
 	checkGallery(t, []galleryFigure{
 		// Two tables of clean (one cell) plus five corruptions by five
 		// severities.
@@ -125,6 +126,43 @@ func TestGalleryTables(t *testing.T) {
 		// Six scores by five metrics.
 		{file: "failure_metrics.png", panels: 6 * 5,
 			render: func() (*Rendered, error) { return FailureMetricsTable(fixtureFailureMetrics(), Options{}) }},
+	})
+}
+
+func TestGalleryFailureBySeverity(t *testing.T) {
+	var twelve [][]string
+	var twelveLabels []string
+	for i := range 12 {
+		g := []string{fmt.Sprintf("score_%02d", i)}
+		if i%4 == 0 {
+			g = append(g, fmt.Sprintf("score_%02d_t", i))
+		}
+		twelve = append(twelve, g)
+		twelveLabels = append(twelveLabels, strings.Join(g, " = "))
+	}
+	checkGallery(t, []galleryFigure{
+		// One panel per corruption, one line per score group.
+		{file: "failure_by_severity.png", panels: 2, legend: severityGroupLabels(),
+			render: func() (*Rendered, error) {
+				return FailureBySeverity(fixtureFailureBySeverity(twoCorrs, severityGroups), Options{})
+			}},
+		// Eleven corruptions wrap into rows; twelve groups share one legend.
+		{file: "failure_by_severity_11x12.png", panels: 11, legend: twelveLabels,
+			render: func() (*Rendered, error) {
+				return FailureBySeverity(fixtureFailureBySeverity(canonicalCorruptions(), twelve), Options{})
+			}},
+		{file: "silent_failures.png", panels: 2, legend: severityGroupLabels(),
+			render: func() (*Rendered, error) {
+				return SilentFailures(fixtureSilentFailures(twoCorrs, severityGroups), Options{})
+			}},
+		{file: "degraded_inputs.png", panels: 2, legend: []string{"msp", "fp_distance", "degradation"},
+			render: func() (*Rendered, error) {
+				return DegradedInputs(fixtureDegradedInputs(twoCorrs, []string{"degradation", "fp_distance", "msp"}), Options{})
+			}},
+		{file: "degraded_inputs_1200px.png", width: 1200, panels: 2, legend: []string{"msp", "fp_distance", "degradation"},
+			render: func() (*Rendered, error) {
+				return DegradedInputs(fixtureDegradedInputs(twoCorrs, []string{"degradation", "fp_distance", "msp"}), Options{Width: 1200})
+			}},
 	})
 }
 
@@ -141,7 +179,8 @@ func TestGalleryReport(t *testing.T) {
 		}
 	}
 	want = append(want, "delta_auc_boxes_by_severity.png", "delta_auc_boxes_by_corruption.png", "delta_auc_scatter.png",
-		"montage.png", "saliency_grid_s3.png", "training_curves.png", "auc_acc_heatmap.png", "risk_coverage.png", "failure_metrics.png")
+		"montage.png", "saliency_grid_s3.png", "training_curves.png", "auc_acc_heatmap.png", "risk_coverage.png", "failure_metrics.png",
+		"failure_by_severity.png", "silent_failures.png", "degraded_inputs.png")
 	var got []string
 	for _, f := range figs {
 		got = append(got, f.File)
@@ -169,7 +208,8 @@ func TestGalleryReport(t *testing.T) {
 		}
 		prev = at
 	}
-	for _, s := range []string{"<h2>Failure scores compared</h2>", `<table class="metrics">`, "gradprint query failure_metrics"} {
+	for _, s := range []string{"<h2>Failure scores compared</h2>", `<table class="metrics">`, "gradprint query failure_metrics",
+		"<h2>Risk guarantee: promised on clean validation, delivered on test, unseen regime</h2>", `<table class="metrics guarantees">`, "gradprint query risk_guarantee"} {
 		if !strings.Contains(html, s) {
 			t.Errorf("index.html lacks %q", s)
 		}

@@ -25,7 +25,7 @@ type Table struct {
 	Title   string
 	Caption string
 	Queries []queries.Ref
-	HTML    template.HTML // from FailureMetricsHTML
+	HTML    template.HTML // from FailureMetricsHTML or GuaranteesHTML
 }
 
 // validQueryName reports whether s could name a query file (the .sql
@@ -124,6 +124,7 @@ table.metrics td.score { text-align: left; font-weight: 600; }
 table.metrics td.best { background: #d9f0d3; }
 table.metrics .ci { color: #5a5a5a; font-size: 85%; }
 table.metrics .dir { color: #5a5a5a; font-size: 80%; font-weight: normal; }
+table.metrics td.broken { background: #f8d7da; }
 </style>
 </head>
 <body>

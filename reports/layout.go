@@ -247,6 +247,10 @@ type grid struct {
 	Legend      []legendEntry
 	Aspect      float64 // panel height / width; 0 means 0.8
 	Rows, Cols  int
+	// Cells is how many cells hold a panel, row by row; 0 means all. The
+	// rest of the last row stays blank rather than "no data", so small
+	// multiples of a list (one panel per corruption) can wrap.
+	Cells int
 	// RowNotes are short horizontal lines of text left of each row (the
 	// prediction per variant), for labels too long to rotate.
 	RowNotes [][]noteLine
@@ -386,6 +390,9 @@ func (g grid) compose(tf *typeface, p page, l gridLayout, panels [][]image.Image
 			tf.textUp(img, s, l.rowLabelX, cy, size, inkColor)
 		}
 		for c := range g.Cols {
+			if !g.inUse(r, c) {
+				continue
+			}
 			pr := l.Panels[r][c]
 			if g.PanelTitles != nil && g.PanelTitles[r][c] != "" {
 				tr := l.PanelTitles[r][c]
@@ -443,6 +450,9 @@ func (g grid) render(tf *typeface, p page, l gridLayout, panel func(row, col int
 	for ri := range g.Rows {
 		panels[ri] = make([]image.Image, g.Cols)
 		for ci := range g.Cols {
+			if !g.inUse(ri, ci) {
+				continue
+			}
 			r := l.Panels[ri][ci]
 			img, err := panel(ri, ci, r)
 			if err != nil {
@@ -458,6 +468,11 @@ func (g grid) render(tf *typeface, p page, l gridLayout, panel func(row, col int
 	}
 	out.Image = g.compose(tf, p, l, panels)
 	return out, nil
+}
+
+// inUse reports whether the cell at row r, column c holds a panel.
+func (g grid) inUse(r, c int) bool {
+	return g.Cells == 0 || r*g.Cols+c < g.Cells
 }
 
 func drawNoData(img draw.Image, tf *typeface, r image.Rectangle, p page) {

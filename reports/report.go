@@ -13,13 +13,17 @@ import (
 
 // Answer types of the named queries a report draws.
 type (
-	LayerProfileAnswer   = queries.Answer[queries.LayerProfileParams, queries.LayerProfileRow]
-	BoxesAnswer          = queries.Answer[queries.RMSEBoxesParams, queries.RMSEBoxRow]
-	SaliencyGridAnswer   = queries.Answer[queries.SaliencyGridParams, queries.SaliencyGridRow]
-	TrainingAnswer       = queries.Answer[queries.TrainingCurvesParams, queries.TrainingCurveRow]
-	AUCACCAnswer         = queries.Answer[queries.AUCACCParams, queries.AUCACCRow]
-	RiskCoverageAnswer   = queries.Answer[queries.RiskCoverageParams, queries.RiskCoverageRow]
-	FailureMetricsAnswer = queries.Answer[queries.FailureMetricsParams, queries.FailureMetricRow]
+	LayerProfileAnswer      = queries.Answer[queries.LayerProfileParams, queries.LayerProfileRow]
+	BoxesAnswer             = queries.Answer[queries.RMSEBoxesParams, queries.RMSEBoxRow]
+	SaliencyGridAnswer      = queries.Answer[queries.SaliencyGridParams, queries.SaliencyGridRow]
+	TrainingAnswer          = queries.Answer[queries.TrainingCurvesParams, queries.TrainingCurveRow]
+	AUCACCAnswer            = queries.Answer[queries.AUCACCParams, queries.AUCACCRow]
+	RiskCoverageAnswer      = queries.Answer[queries.RiskCoverageParams, queries.RiskCoverageRow]
+	FailureMetricsAnswer    = queries.Answer[queries.FailureMetricsParams, queries.FailureMetricRow]
+	FailureBySeverityAnswer = queries.Answer[queries.FailureBySeverityParams, queries.FailureBySeverityRow]
+	SilentFailuresAnswer    = queries.Answer[queries.SettingParams, queries.SilentFailureRow]
+	DegradedInputAnswer     = queries.Answer[queries.DegradedInputParams, queries.DegradedInputRow]
+	RiskGuaranteeAnswer     = queries.Answer[queries.SettingParams, queries.RiskGuaranteeRow]
 )
 
 // ReportInput holds the answers of the named queries a report draws. Each
@@ -37,6 +41,14 @@ type ReportInput struct {
 	Metrics        AUCACCAnswer
 	RiskCoverage   RiskCoverageAnswer
 	FailureMetrics FailureMetricsAnswer
+	// The failure study against severity: one metric and regime each (the
+	// queries' defaults), drawn per corruption.
+	FailureBySeverity FailureBySeverityAnswer
+	SilentFailures    SilentFailuresAnswer
+	DegradedInputs    DegradedInputAnswer
+	// Guarantees is one regime's risk guarantee; the index shows its rows
+	// pooled over severities.
+	Guarantees RiskGuaranteeAnswer
 }
 
 // job renders one figure.
@@ -129,7 +141,102 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(jobs, failure...), tables, nil
+	jobs = append(jobs, failure...)
+	jobs = append(jobs, severityJobs(in, o)...)
+	guarantees, err := guaranteeTables(in.Guarantees)
+	if err != nil {
+		return nil, nil, err
+	}
+	return jobs, append(tables, guarantees...), nil
+}
+
+// severityJobs are the failure study's figures against severity, each
+// titled with the metric and regime its answer asked for (or, when the
+// parameter was left open, the one its rows hold); an answer without rows
+// skips its figure.
+func severityJobs(in ReportInput, o Options) []job {
+	fb, sf, di := in.FailureBySeverity, in.SilentFailures, in.DegradedInputs
+	metric := paramText(fb.Params.Metric, column(fb.Rows, func(r queries.FailureBySeverityRow) string { return r.Metric }))
+	label, _, _ := failureMetricAxis(metric)
+	fbRegime := paramText(fb.Params.Regime, column(fb.Rows, func(r queries.FailureBySeverityRow) string { return r.Regime }))
+	sfRegime := paramText(sf.Params.Regime, column(sf.Rows, func(r queries.SilentFailureRow) string { return r.Regime }))
+	diRegime := paramText(di.Params.Regime, column(di.Rows, func(r queries.DegradedInputRow) string { return r.Regime }))
+	figs := []struct {
+		rows   int
+		fig    Figure
+		render func() (*Rendered, error)
+	}{
+		{len(fb.Rows), Figure{"failure_by_severity.png", failureBySeverityTitle(metric, fbRegime),
+			label + " of each failure score against corruption severity, one panel per corruption; severity 0 is the clean test split. Scores that rank the images identically share a line; bands are bootstrap 95 % intervals." + regimeText(fbRegime),
+			[]queries.Ref{fb.Ref()}},
+			func() (*Rendered, error) { return FailureBySeverity(fb.Rows, o) }},
+		{len(sf.Rows), Figure{"silent_failures.png", silentFailuresTitle(sfRegime),
+			"Share of test images wrong yet accepted by each score's flag at the default coverage (threshold calibrated on clean validation), one panel per corruption against severity; clean is the i.i.d. test split. The dashed grey line is the error rate, the silent failures of accepting every image; bands are bootstrap 95 % intervals." + regimeText(sfRegime),
+			[]queries.Ref{sf.Ref()}},
+			func() (*Rendered, error) { return SilentFailures(sf.Rows, o) }},
+		{len(di.Rows), Figure{"degraded_inputs.png", degradedInputsTitle(diRegime),
+			"AUROC of each score telling clean test images (positive) from their corrupted copies, one panel per corruption against severity, with bootstrap 95 % intervals; dashed lines at 0.5 (blind) and 0.9." + regimeText(diRegime),
+			[]queries.Ref{di.Ref()}},
+			func() (*Rendered, error) { return DegradedInputs(di.Rows, o) }},
+	}
+	var jobs []job
+	for _, f := range figs {
+		if f.rows > 0 {
+			jobs = append(jobs, job{f.fig, f.render})
+		}
+	}
+	return jobs
+}
+
+// column is one string column of rows.
+func column[R any](rows []R, get func(R) string) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = get(r)
+	}
+	return out
+}
+
+// guaranteeTables is the risk-guarantee table, or none without rows.
+func guaranteeTables(a RiskGuaranteeAnswer) ([]Table, error) {
+	if len(a.Rows) == 0 {
+		return nil, nil
+	}
+	html, err := GuaranteesHTML(a.Rows)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	regime := paramText(a.Params.Regime, column(a.Rows, func(r queries.RiskGuaranteeRow) string { return r.Regime }))
+	title := withRegime("Risk guarantee: promised on clean validation, delivered on test", regime)
+	return []Table{{Title: title,
+		Caption: "For each score, the selective-risk threshold chosen on clean validation for the target risk (bound: the risk guaranteed there at confidence 1 − δ, n/a when no threshold reaches the target) and the risk and coverage it gives on each test setting, pooled over severities. holds is false where the test risk exceeds the target.",
+		Queries: []queries.Ref{a.Ref()}, HTML: html}}, nil
+}
+
+// paramText is a string parameter as the answer set it, else the one
+// value its rows hold in that column; "" when neither says.
+func paramText(p queries.Opt[string], vals []string) string {
+	if v, ok := p.Get(); ok && v != "" {
+		return v
+	}
+	if u := uniqueSorted(vals); len(u) == 1 {
+		return u[0]
+	}
+	return ""
+}
+
+// regimeText is the sentence a caption ends with to explain a regime,
+// with its leading space; "" for none.
+func regimeText(regime string) string {
+	switch regime {
+	case "unseen":
+		return " Unseen regime: learned scores were fitted without the corruption they are tested on."
+	case "seen":
+		return " Seen regime: learned scores were fitted with every corruption, the tested one included."
+	case "":
+		return ""
+	}
+	return " Regime " + regime + "."
 }
 
 // layerProfileJob is the figure of one layer_profile answer, which names

@@ -611,6 +611,13 @@ func reportFixture(classes []string, points int) ReportInput {
 		Metrics:        AUCACCAnswer{Query: "auc_acc_table", Params: queries.AUCACCTable().Defaults(), Rows: fixtureMetricCells(fiveCorrs)},
 		RiskCoverage:   RiskCoverageAnswer{Query: "risk_coverage", Params: queries.RiskCoverage().Defaults(), Rows: fixtureRiskRows(points)},
 		FailureMetrics: FailureMetricsAnswer{Query: "failure_metrics", Params: queries.FailureMetrics().Defaults(), Rows: fixtureFailureMetrics()},
+		FailureBySeverity: FailureBySeverityAnswer{Query: "failure_by_severity", Params: queries.FailureBySeverity().Defaults(),
+			Rows: fixtureFailureBySeverity(twoCorrs, severityGroups)},
+		SilentFailures: SilentFailuresAnswer{Query: "silent_failures", Params: queries.SilentFailures().Defaults(),
+			Rows: fixtureSilentFailures(twoCorrs, severityGroups)},
+		DegradedInputs: DegradedInputAnswer{Query: "degraded_input_detection", Params: queries.DegradedInputDetection().Defaults(),
+			Rows: fixtureDegradedInputs(twoCorrs, []string{"degradation", "msp"})},
+		Guarantees: RiskGuaranteeAnswer{Query: "risk_guarantee", Params: queries.RiskGuarantee().Defaults(), Rows: fixtureGuarantees("msp", "detector")},
 	}
 }
 
@@ -646,8 +653,9 @@ func TestWriteReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 5 severities x 3 selections + 3 delta AUC + montage + saliency +
-	// training + heat map + risk-coverage + failure table.
-	if len(figs) != 15+3+2+2+2 {
+	// training + heat map + risk-coverage + failure table + the three
+	// figures against severity.
+	if len(figs) != 15+3+2+2+2+3 {
 		t.Errorf("%d figures", len(figs))
 	}
 	index, err := os.ReadFile(filepath.Join(dir, "index.html"))
@@ -716,8 +724,45 @@ func TestFigureCaptionsNameTheirAnswers(t *testing.T) {
 			t.Errorf("%s: %q, want %q", file, cmds[file], want)
 		}
 	}
-	if len(tables) != 1 || tables[0].Queries[0].Name != "failure_metrics" {
+	if len(tables) != 2 || tables[0].Queries[0].Name != "failure_metrics" || tables[1].Queries[0].Name != "risk_guarantee" {
 		t.Fatalf("tables %+v", tables)
+	}
+	// The figures against severity name the metric and regime they asked for.
+	titles := map[string]string{}
+	for _, j := range jobs {
+		titles[j.fig.File] = j.fig.Title
+	}
+	for file, want := range map[string][2]string{
+		"failure_by_severity.png": {"AUROC_f by corruption severity, unseen regime", "gradprint query failure_by_severity "},
+		"silent_failures.png":     {"Silent failures by corruption severity, unseen regime", "gradprint query silent_failures "},
+		"degraded_inputs.png":     {"Degraded-input detection by corruption severity, unseen regime", "gradprint query degraded_input_detection "},
+	} {
+		if titles[file] != want[0] {
+			t.Errorf("%s: title %q, want %q", file, titles[file], want[0])
+		}
+		if !strings.HasPrefix(cmds[file], want[1]) || !strings.Contains(cmds[file], "--param regime=unseen") {
+			t.Errorf("%s: command %q, want %s... with its regime", file, cmds[file], want[1])
+		}
+	}
+	if !strings.Contains(cmds["failure_by_severity.png"], "--param metric=auroc_f") {
+		t.Errorf("failure by severity: command %q lacks its metric", cmds["failure_by_severity.png"])
+	}
+	// An answer without rows skips its figure or table, and only that.
+	empty := in
+	empty.DegradedInputs.Rows, empty.Guarantees.Rows = nil, nil
+	ej, et, err := plan(empty, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ej) != len(jobs)-1 || len(et) != 1 || slices.ContainsFunc(ej, func(j job) bool { return j.fig.File == "degraded_inputs.png" }) {
+		t.Errorf("without degraded inputs and guarantees: %d jobs (of %d) and %d tables", len(ej), len(jobs), len(et))
+	}
+	// A bad guarantee answer fails the report, naming the table.
+	bad := in
+	bad.Guarantees.Rows = slices.Clone(in.Guarantees.Rows)
+	bad.Guarantees.Rows[0].Regime = "seen"
+	if _, _, err := plan(bad, Options{}); err == nil || !strings.Contains(err.Error(), "risk guarantee") {
+		t.Errorf("guarantees of two regimes: %v", err)
 	}
 	// An answer that does not say its severity cannot title a figure.
 	in.LayerProfiles[0].Params.Severity = queries.Opt[int]{}

@@ -222,8 +222,10 @@ func metricInfo(m string) (rank int, higherBetter bool, label string) {
 		return 3, false, "AUGRC"
 	case "fpr95":
 		return 4, false, "FPR@95TPR"
+	case "silent_failure":
+		return 5, false, "silent failures"
 	}
-	return 5, false, m
+	return 6, false, m
 }
 
 // failureTable arranges failure metric rows as a score × metric table and
@@ -385,10 +387,13 @@ func FailureMetricsTable(rows []queries.FailureMetricRow, o Options) (*Rendered,
 	return out, nil
 }
 
-// scoreRank puts the baselines first, in the order REFERENCE section 9
-// lists them, then the fingerprint detector; other scores follow.
+// scoreRank puts the confidence baselines first, in the order REFERENCE
+// section 10 lists them, then the feature distances, then the fingerprint
+// scores; other scores follow.
 func scoreRank(s string) int {
-	if i := slices.Index([]string{"msp", "entropy", "energy", "flip_count", "detector", "detector_msp"}, s); i >= 0 {
+	order := []string{"msp", "temp_msp", "max_logit", "energy", "entropy", "doctor", "margin",
+		"mahalanobis", "knn", "gradnorm", "flips", "fp_distance", "detector", "detector_msp", "sirc", "degradation"}
+	if i := slices.Index(order, s); i >= 0 {
 		return i
 	}
 	return 100

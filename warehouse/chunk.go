@@ -78,13 +78,18 @@ func (p *typedPart[T]) count() int64           { return p.n }
 // table written in chunks is named here once.
 func partOpener(t rows.Table) (func(*atomicfile.File, string) part, bool) {
 	open, ok := map[reflect.Type]func(*atomicfile.File, string) part{
-		reflect.TypeFor[rows.Training]():      openPart[rows.Training],
-		reflect.TypeFor[rows.Prediction]():    openPart[rows.Prediction],
-		reflect.TypeFor[rows.Saliency]():      openPart[rows.Saliency],
-		reflect.TypeFor[rows.Metric]():        openPart[rows.Metric],
-		reflect.TypeFor[rows.Map]():           openPart[rows.Map],
-		reflect.TypeFor[rows.Flag]():          openPart[rows.Flag],
-		reflect.TypeFor[rows.FailureMetric](): openPart[rows.FailureMetric],
+		reflect.TypeFor[rows.Training]():          openPart[rows.Training],
+		reflect.TypeFor[rows.Prediction]():        openPart[rows.Prediction],
+		reflect.TypeFor[rows.Saliency]():          openPart[rows.Saliency],
+		reflect.TypeFor[rows.Metric]():            openPart[rows.Metric],
+		reflect.TypeFor[rows.Map]():               openPart[rows.Map],
+		reflect.TypeFor[rows.Fingerprint]():       openPart[rows.Fingerprint],
+		reflect.TypeFor[rows.Embedding]():         openPart[rows.Embedding],
+		reflect.TypeFor[rows.Flag]():              openPart[rows.Flag],
+		reflect.TypeFor[rows.FailureMetric]():     openPart[rows.FailureMetric],
+		reflect.TypeFor[rows.Score]():             openPart[rows.Score],
+		reflect.TypeFor[rows.DegradationMetric](): openPart[rows.DegradationMetric],
+		reflect.TypeFor[rows.Guarantee]():         openPart[rows.Guarantee],
 	}[t.Row]
 	return open, ok
 }

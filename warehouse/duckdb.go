@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	// Registers the "duckdb" database/sql driver.
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -164,7 +165,7 @@ func (db *DB) init(ctx context.Context, opts DBOptions) error {
 			return err
 		}
 	}
-	complete, err := db.runStatuses(ctx, opts)
+	complete, err := db.runStatusesRetrying(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -190,6 +191,23 @@ func (db *DB) init(ctx context.Context, opts DBOptions) error {
 	return nil
 }
 
+// runStatusesRetrying is runStatuses, tried again when it fails: a run's
+// row file is replaced (atomically, by rename) at every committed chunk,
+// and DuckDB opens a file once to plan and again to read, so a rename in
+// between hands it the new file with the old footer. Listing again reads
+// a consistent snapshot; a real fault fails every attempt.
+func (db *DB) runStatusesRetrying(ctx context.Context, opts DBOptions) (map[RunRef]bool, error) {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		var complete map[RunRef]bool
+		if complete, err = db.runStatuses(ctx, opts); err == nil {
+			return complete, nil
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	return nil, err
+}
+
 // runStatuses makes the all_runs view and says which runs are complete:
 // every shard has a row and every row says complete.
 func (db *DB) runStatuses(ctx context.Context, opts DBOptions) (map[RunRef]bool, error) {
@@ -209,7 +227,7 @@ func (db *DB) runStatuses(ctx context.Context, opts DBOptions) (map[RunRef]bool,
 	if len(runFiles) > 0 {
 		allRuns = readParquetSQL(runFiles)
 	}
-	if _, err := db.ExecContext(ctx, "CREATE VIEW all_runs AS "+allRuns); err != nil {
+	if _, err := db.ExecContext(ctx, "CREATE OR REPLACE VIEW all_runs AS "+allRuns); err != nil {
 		return nil, fmt.Errorf("warehouse: view all_runs over %s: %w", filepath.Join(db.Root, rows.TableRuns), explainFiles(runFiles, err))
 	}
 	status, err := db.QueryContext(ctx, `

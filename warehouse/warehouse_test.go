@@ -94,6 +94,7 @@ func TestWriteReadBackWithPlainDuckDB(t *testing.T) {
 	want := map[string]int{
 		"runs": 1, "training": len(rs.Training), "predictions": len(rs.Predictions), "saliency": len(rs.Saliency),
 		"metrics": len(rs.Metrics), "maps": len(rs.Maps), "flags": len(rs.Flags), "failure_metrics": len(rs.FailureMetrics),
+		"scores": len(rs.Scores), "degradation_metrics": len(rs.Degradation), "guarantees": len(rs.Guarantees),
 	}
 	for table, n := range want {
 		if n == 0 {

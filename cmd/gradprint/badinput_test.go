@@ -23,6 +23,8 @@ func TestBadInputsFailCleanly(t *testing.T) {
 	gp(t, out, "train", "--data", data, "--epochs", "1", "--width", "0.125", "--batch", "16", "--model", model)
 	analyze := []string{"analyze", "--data", data, "--model", model, "--splits", "val,test", "--per-class", "0", "--corruptions", "contrast", "--severities", "1,4"}
 	gp(t, out, analyze...)
+	fingerprint := []string{"fingerprint", "--data", data, "--model", model, "--corruptions", "contrast,gaussian_noise", "--severities", "1,4", "--probes", "light"}
+	gp(t, out, fingerprint...)
 	gp(t, out, "failure", "--boot", "20")
 
 	notNPZ := filepath.Join(dir, "not.npz")
@@ -59,7 +61,19 @@ func TestBadInputsFailCleanly(t *testing.T) {
 		{[]string{"evaluate", "--data", data, "--model", model, "--splits", ""}, "--splits"},
 		{[]string{"failure", "--boot", "-1"}, "--boot"},
 		{[]string{"failure", "--coverage", "1.5"}, "--coverage"},
-		{[]string{"failure", "--features", "huge"}, "--features"},
+		{[]string{"failure", "--risk", "0"}, "--risk"},
+		{[]string{"failure", "--risk", "1.2"}, "--risk"},
+		{[]string{"failure", "--delta", "0"}, "--delta"},
+		{[]string{"failure", "--delta", "1"}, "--delta"},
+		{[]string{"failure", "--run", "fingerprint-000000000000"}, "fingerprint-000000000000"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--probes", "heavy"), "--probes"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--limit", "-1"), "--limit"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--splits", "test"), "--splits"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--batch", "0"), "--batch"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--chunk", "100000"), "--chunk"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--corruptions", "fog"), "fog"},
+		{append(fingerprint[:len(fingerprint):len(fingerprint)], "--method", "occlusion"), "--method"},
+		{[]string{"fingerprint", "--data", data, "--model", notNPZ}, notNPZ},
 		{[]string{"report", "--method", "foo"}, "--method"},
 		{[]string{"report", "--severity", "0"}, "--severity"},
 		{[]string{"report", "--severity", "9"}, "--severity"},
@@ -69,6 +83,8 @@ func TestBadInputsFailCleanly(t *testing.T) {
 		{[]string{"report", "--image-id", "99999999"}, "--image-id 99999999"},
 		{[]string{"flag", "--model", model, "--images", data}, "exactly one of --coverage"},
 		{[]string{"flag", "--model", model, "--images", data, "--risk", "1"}, "--risk"},
+		{[]string{"flag", "--model", model, "--images", data, "--risk", "0.2", "--delta", "0"}, "--delta"},
+		{[]string{"flag", "--model", model, "--images", data, "--coverage", "0.8", "--delta", "0.1"}, "--delta"},
 		{[]string{"flag", "--model", model, "--images", data, "--coverage", "0.8", "--resize", "stretch"}, "--resize"},
 		{[]string{"datasets", "synth", "--out", filepath.Join(dir, "big.npz"), "--train", "1000000000"}, "synthetic"},
 		{[]string{"bench", "--batch", "1000000000"}, "--batch"},

@@ -12,33 +12,51 @@ import (
 )
 
 func newFlagCmd(g *globals) *cobra.Command {
-	var (
-		o      pipeline.FlagOptions
-		resize string
-	)
+	o := pipeline.DefaultFlagOptions()
+	var resize string
 	cmd := &cobra.Command{
 		Use:   "flag",
-		Short: "Predict new images and flag those likely wrong with the fitted fingerprint detector",
-		Long: `flag analyses new images exactly as the analyze run behind a failure run did
-(same corruptions, severities, layers, saliency method and seed), scores them
-with the detector fitted by ` + "`gradprint failure`" + `, and flags every image whose
-score falls below a threshold calibrated on the validation split for a
-target coverage (--coverage) or a target risk (--risk). Input: an .npz in
-MedMNIST layout (its test split is used) or a folder of PNG files.`,
+		Short: "Predict new images; flag likely wrong predictions and likely degraded inputs",
+		Long: `flag gives two verdicts on each new image: is its prediction likely wrong, and
+was the input likely degraded at acquisition. It fingerprints the images
+exactly as the fingerprint run behind a failure run did (same layers,
+saliency method, probes and seed), scores them with the score that
+` + "`gradprint failure`" + ` chose by its performance on validation (printed, with why),
+and flags a prediction whose score falls below a threshold calibrated on the
+clean validation split: for a coverage (--coverage) or for a risk
+(--risk, chosen by SGR so that with probability 1 - --delta the selective
+risk on images like the validation split is at most the printed bound;
+nothing is promised for degraded images). An input is flagged degraded when
+its degradation score is below what 95% of clean validation images reach.
+Input: an .npz in MedMNIST layout (its test split is used) or a folder of
+PNG files.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if resize != "reject" && resize != "resize" {
 				return fmt.Errorf("--resize %q: want reject or resize", resize)
 			}
 			o.Resize = resize == "resize"
+			if cmd.Flags().Changed("delta") && o.Risk == 0 {
+				return fmt.Errorf("--delta %g: applies only with --risk (a --coverage threshold promises no risk)", o.Delta)
+			}
 			res, err := pipeline.Flag(cmd.Context(), g.env(), o)
 			if err != nil {
 				return err
 			}
+			for _, w := range res.Warnings {
+				g.log.Warn(w)
+			}
+			fmt.Fprintf(g.stdout, "score %s: %s\n", res.Score, res.Why)
+			fmt.Fprintf(g.stdout, "threshold %.4g (%s): clean validation coverage %.3f, risk %.3f", res.Threshold.Threshold, res.Threshold.Target, res.Threshold.Coverage, res.Threshold.Risk)
+			if res.Bound >= 0 {
+				fmt.Fprintf(g.stdout, "; guaranteed risk <= %.3f with probability %.2f for images like the validation split (not for degraded ones)", res.Bound, 1-res.Delta)
+			}
+			fmt.Fprintf(g.stdout, "\ndegraded below degradation score %.4g (5%% of clean validation images)\n\n", res.DegradationThreshold)
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "image\tsource\tpredicted\tconfidence\tfailure_score\tflagged\n")
+			fmt.Fprintf(tw, "image\tsource\tpredicted\tconfidence\tfailure_score\tlikely_wrong\tdegradation_score\tdegraded\n")
 			for _, im := range res.Images {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%.3f\t%v\n", im.ImageID, cell(im.Source), cell(im.Predicted), im.Confidence, im.FailureScore, im.Flagged)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%.3f\t%v\t%.3f\t%v\n", im.ImageID, cell(im.Source), cell(im.Predicted), im.Confidence,
+					im.FailureScore, im.Flagged, im.DegradationScore, im.Degraded)
 			}
 			return tw.Flush()
 		},
@@ -48,7 +66,8 @@ MedMNIST layout (its test split is used) or a folder of PNG files.`,
 	f.StringVar(&o.Images, "images", "", "new images: an .npz in MedMNIST layout (test split) or a folder of .png files")
 	f.StringVar(&o.FailureRun, "failure-run", "", "failure run whose detector to use (default: the newest complete one)")
 	f.Float64Var(&o.Coverage, "coverage", 0, "flag threshold reaching this coverage on validation, in (0, 1] (e.g. 0.9)")
-	f.Float64Var(&o.Risk, "risk", 0, "flag threshold keeping selective risk on validation at or below this, in (0, 1) (e.g. 0.05)")
+	f.Float64Var(&o.Risk, "risk", 0, "flag threshold whose selective risk is guaranteed (SGR) at or below this on images like the clean validation split, in (0, 1) (e.g. 0.1)")
+	f.Float64Var(&o.Delta, "delta", o.Delta, "with --risk: the guarantee holds with probability 1 - delta, delta in (0, 0.5]")
 	f.StringVar(&resize, "resize", "reject", "images of another size: reject (error) or resize (bilinear)")
 	return cmd
 }

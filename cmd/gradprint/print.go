@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -30,10 +31,16 @@ func printStep(w io.Writer, r pipeline.StepResult) error {
 		_, err := fmt.Fprintf(w, "run %s (dataset %s): %d images x %d variants in %.1f s (%.1f images/s)\n",
 			r.RunID, r.Dataset, r.Images, r.Variants, r.Seconds, float64(r.Images)/r.Seconds)
 		return err
+	case *pipeline.FingerprintResult:
+		if r.Skipped {
+			_, err := fmt.Fprintf(w, "run %s (dataset %s) already complete\n", r.RunID, r.Dataset)
+			return err
+		}
+		_, err := fmt.Fprintf(w, "run %s (dataset %s): %d incoming images fingerprinted in %.1f s (%.1f images/s)\n",
+			r.RunID, r.Dataset, r.Incoming, r.Seconds, float64(r.Incoming)/r.Seconds)
+		return err
 	case *pipeline.FailureResult:
-		fmt.Fprintf(w, "run %s: detector fitted on %d validation images (%d wrong), evaluated on %d test images (%d wrong)\n\n",
-			r.RunID, r.Val, r.ValWrong, r.Test, r.TestWrong)
-		return writeFailureTable(w, r.Metrics)
+		return writeFailureStudy(w, r)
 	case *pipeline.ReportResult:
 		_, err := fmt.Fprintf(w, "report of run %s (%s): %d figures in %s\n", r.AnalyzeRun, r.Dataset, r.Figures, r.Index)
 		return err
@@ -44,24 +51,129 @@ func printStep(w io.Writer, r pipeline.StepResult) error {
 	return fmt.Errorf("no output format for step %s", r.StepName())
 }
 
-// writeFailureTable prints one row per score, metrics as columns with
-// their intervals.
+// writeFailureStudy prints the headline tables of a failure study: i.i.d.,
+// the deployment mixes and pooled shift (unseen regime), degraded-input
+// detection, and the guarantee of the score flag deploys.
+func writeFailureStudy(w io.Writer, r *pipeline.FailureResult) error {
+	stored := ""
+	if r.Stored {
+		stored = " (complete: read back from the warehouse)"
+	}
+	fmt.Fprintf(w, "run %s on fingerprint run %s%s: clean validation %d images (%d wrong), clean test %d images (%d wrong); fitted on validation only\n",
+		r.RunID, r.FingerprintRun, stored, r.Val, r.ValWrong, r.Test, r.TestWrong)
+	for _, t := range []struct{ title, setting, corruption, regime string }{
+		{"i.i.d. (clean test)", "iid", "clean", "seen"},
+		{"deployment mix, 50% degraded, unseen regime", "mix", "mix50", "unseen"},
+		{"deployment mix, 10% degraded, unseen regime", "mix", "mix10", "unseen"},
+		{"corruption shift, every corruption x severity pooled, unseen regime", "shift", "all", "unseen"},
+	} {
+		var ms []rows.FailureMetric
+		for _, m := range r.Metrics {
+			if m.Setting == t.setting && m.Corruption == t.corruption && m.Severity == 0 && m.Regime == t.regime {
+				ms = append(ms, m)
+			}
+		}
+		fmt.Fprintf(w, "\n%s, %d images\n", t.title, firstN(ms))
+		if err := writeFailureTable(w, ms); err != nil {
+			return err
+		}
+	}
+	writeDegradation(w, r.Degradation)
+	writeGuarantee(w, r)
+	_, err := fmt.Fprintf(w, "\nflag deploys %s: %s\n", r.Choice, r.Why)
+	return err
+}
+
+func firstN(ms []rows.FailureMetric) int32 {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[0].N
+}
+
+// writeDegradation prints, per corruption, the AUROC of telling severity 3
+// and 5 images from clean ones, unseen regime, for a few scores.
+func writeDegradation(w io.Writer, ds []rows.DegradationMetric) {
+	scores := []string{"msp", "mahalanobis", "knn", "fp_distance", "detector", "degradation"}
+	fmt.Fprintf(w, "\ndegraded-input detection, AUROC of clean against degraded test images, unseen regime (severity 3 / 5)\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "corruption\t%s\n", strings.Join(scores, "\t"))
+	val := map[[3]any]rows.DegradationMetric{}
+	var corrs []string
+	for _, d := range ds {
+		if d.Regime != "unseen" {
+			continue
+		}
+		val[[3]any{d.Corruption, d.Severity, d.ScoreName}] = d
+		if d.Severity == 3 && !slices.Contains(corrs, d.Corruption) {
+			corrs = append(corrs, d.Corruption)
+		}
+	}
+	for _, c := range corrs {
+		fmt.Fprint(tw, c)
+		for _, s := range scores {
+			a, b := val[[3]any{c, int32(3), s}], val[[3]any{c, int32(5), s}]
+			fmt.Fprintf(tw, "\t%.2f / %.2f", a.Value, b.Value)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// writeGuarantee prints what the risk guarantee of the deployed score
+// promised on clean validation and delivered on each headline setting.
+func writeGuarantee(w io.Writer, r *pipeline.FailureResult) {
+	var gs []rows.Guarantee
+	for _, g := range r.Guarantees {
+		// Every setting pooled over severities, once: unseen is the headline
+		// regime and holds the i.i.d. rows too.
+		if g.ScoreName == r.Choice && g.Severity == 0 && g.Regime == "unseen" {
+			gs = append(gs, g)
+		}
+	}
+	if len(gs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nrisk guarantee of %s, target %.3g at delta %.3g (SGR on clean validation): bound %.3f at validation coverage %.3f\n",
+		r.Choice, gs[0].TargetRisk, gs[0].Delta, gs[0].Bound, gs[0].CalCoverage)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "setting\ttest risk\ttest coverage\tholds")
+	for _, g := range gs {
+		// Accepting nothing keeps any promise (the risk is then undefined).
+		holds := math.IsNaN(g.TestRisk) || g.TestRisk <= g.TargetRisk
+		fmt.Fprintf(tw, "%s %s\t%.3f\t%.3f\t%v\n", g.Setting, g.Corruption, g.TestRisk, g.TestCoverage, holds)
+	}
+	tw.Flush()
+}
+
+// writeFailureTable prints one row per group of scores that rank alike,
+// metrics as columns with their intervals.
 func writeFailureTable(w io.Writer, ms []rows.FailureMetric) error {
-	metrics := []string{"auroc_f", "aurc", "eaurc", "augrc", "fpr95"}
+	metrics := []string{"auroc_f", "aurc", "eaurc", "augrc", "fpr95", "silent_failure"}
 	var scores []string
 	val := map[[2]string]rows.FailureMetric{}
+	shown := map[string]bool{}
 	for _, m := range ms {
-		if !slices.Contains(scores, m.ScoreName) {
-			scores = append(scores, m.ScoreName)
+		label := m.ScoreName
+		if m.Group != "" {
+			label = m.Group
 		}
-		val[[2]string{m.ScoreName, m.Metric}] = m
+		if !shown[label] {
+			shown[label] = true
+			scores = append(scores, label)
+		}
+		val[[2]string{label, m.Metric}] = m
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "score\t%s\n", strings.Join([]string{"AUROC_f", "AURC", "e-AURC", "AUGRC", "FPR@95TPR"}, "\t"))
+	fmt.Fprintf(tw, "score\t%s\n", strings.Join([]string{"AUROC_f", "AURC", "e-AURC", "AUGRC", "FPR@95TPR", "silent failures"}, "\t"))
 	for _, s := range scores {
 		fmt.Fprint(tw, s)
 		for _, m := range metrics {
-			v := val[[2]string{s, m}]
+			v, ok := val[[2]string{s, m}]
+			if !ok {
+				fmt.Fprint(tw, "\t-")
+				continue
+			}
 			fmt.Fprintf(tw, "\t%.3f [%.3f, %.3f]", v.Value, v.CILo, v.CIHi)
 		}
 		fmt.Fprintln(tw)

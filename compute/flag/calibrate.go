@@ -1,7 +1,6 @@
 package flag
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -10,7 +9,7 @@ import (
 
 // ErrRiskUnattainable reports that no threshold reaches the target risk on
 // the calibration set, not even accepting only the most confident block.
-var ErrRiskUnattainable = errors.New("target risk unattainable")
+var ErrRiskUnattainable = metrics.ErrRiskUnattainable
 
 // Threshold is a calibrated acceptance rule: accept a prediction when its
 // confidence >= Threshold, flag it otherwise. Coverage and Risk are what the

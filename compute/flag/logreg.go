@@ -1,8 +1,16 @@
-// Package flag is gradprint's failure detector: an L2-regularised logistic
-// regression that predicts P(wrong) for one prediction from its per-image
-// features (saliency-RMSE profile, flips under corruption, confidence drop,
-// clean MSP/entropy/energy), plus the threshold calibration that turns a
-// score into a flag.
+// Package flag is gradprint's failure study and what flag deploys from it.
+//
+// It scores each incoming image (a Sample: the model's logits, penultimate
+// features and gradient fingerprint of the image as received) with the
+// post-hoc scores of package scores, the fingerprint distance to the clean
+// train fingerprints, SIRC and two learned detectors: an L2-regularised
+// logistic regression on the fingerprint (detector) and on the fingerprint
+// with the confidences (detector_msp). Study evaluates every score in the
+// i.i.d., corruption-shift and deployment-mix settings, learned scores in a
+// seen and a leave-one-corruption-out unseen regime, fitting on validation
+// only; it also measures degraded-input detection and what an SGR risk
+// guarantee delivers. NewDeployment fits what flag uses, choosing the score
+// by validated AURC and refusing a degenerate detector.
 //
 // The fit is deterministic: Newton's method with a backtracking line search
 // from zero (warm-started along the regularisation path), the regularisation

@@ -31,6 +31,10 @@ type Options struct {
 	Seed    uint64 // drives the fold split only; recorded in the model
 	MaxIter int
 	Tol     float64
+	// Groups, when set (one id per row), keeps the rows of a group in one
+	// fold: the clean and corrupted copies of an image are one group, so
+	// cross-validation never scores an image whose twin it trained on.
+	Groups []int
 }
 
 // CVScore is the pooled held-out log-loss of one grid value.
@@ -96,6 +100,9 @@ func Fit(names []string, x [][]float64, wrong []bool, opt Options) (*Model, erro
 	d := len(names)
 	if err := checkData(names, x, wrong); err != nil {
 		return nil, fmt.Errorf("fit failure detector: %w", err)
+	}
+	if opt.Groups != nil && len(opt.Groups) != len(x) {
+		return nil, fmt.Errorf("fit failure detector: %d group ids for %d rows", len(opt.Groups), len(x))
 	}
 	y := make([]float64, len(wrong))
 	nWrong := 0
@@ -246,21 +253,7 @@ func standardise(x [][]float64, idx []int, mean, std []float64) []float64 {
 // fitted from strongest to weakest, each starting from the previous
 // solution: the same optimum, fewer Newton steps.
 func crossValidate(x [][]float64, y []float64, d int, opt Options, folds int) ([]CVScore, error) {
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed_f01d))
-	var pos, neg []int
-	for i, v := range y {
-		if v == 1 {
-			pos = append(pos, i)
-		} else {
-			neg = append(neg, i)
-		}
-	}
-	rng.Shuffle(len(pos), func(i, j int) { pos[i], pos[j] = pos[j], pos[i] })
-	rng.Shuffle(len(neg), func(i, j int) { neg[i], neg[j] = neg[j], neg[i] })
-	fold := make([]int, len(y))
-	for k, i := range append(pos, neg...) {
-		fold[i] = k % folds
-	}
+	fold := assignFolds(y, opt.Groups, folds, opt.Seed)
 
 	order := make([]int, len(opt.Lambdas))
 	for i := range order {
@@ -303,6 +296,128 @@ func crossValidate(x [][]float64, y []float64, d int, opt Options, folds int) ([
 		out[i] = CVScore{Lambda: l, LogLoss: total[i] / float64(len(y))}
 	}
 	return out, nil
+}
+
+// assignFolds deals rows into folds after a seeded shuffle, stratified by
+// outcome: rows one by one, or with groups whole groups, a group counting
+// as failing when any of its rows failed.
+func assignFolds(y []float64, groups []int, folds int, seed uint64) []int {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed_f01d))
+	fold := make([]int, len(y))
+	if groups == nil {
+		var pos, neg []int
+		for i, v := range y {
+			if v == 1 {
+				pos = append(pos, i)
+			} else {
+				neg = append(neg, i)
+			}
+		}
+		rng.Shuffle(len(pos), func(i, j int) { pos[i], pos[j] = pos[j], pos[i] })
+		rng.Shuffle(len(neg), func(i, j int) { neg[i], neg[j] = neg[j], neg[i] })
+		for k, i := range append(pos, neg...) {
+			fold[i] = k % folds
+		}
+		return fold
+	}
+	failing := map[int]bool{}
+	var ids []int
+	for i, g := range groups {
+		if _, seen := failing[g]; !seen {
+			ids = append(ids, g)
+			failing[g] = false
+		}
+		failing[g] = failing[g] || y[i] == 1
+	}
+	slices.Sort(ids)
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	slices.SortStableFunc(ids, func(a, b int) int {
+		switch {
+		case failing[a] && !failing[b]:
+			return -1
+		case failing[b] && !failing[a]:
+			return 1
+		}
+		return 0
+	})
+	of := map[int]int{}
+	for k, g := range ids {
+		of[g] = k % folds
+	}
+	for i, g := range groups {
+		fold[i] = of[g]
+	}
+	return fold
+}
+
+// OutOfFold returns, for every row, the confidence (1 - P(wrong)) of a
+// detector fitted, as Fit fits, on the other folds only: an honest score
+// of the rows a detector is fitted on, to compare it with scores that fit
+// nothing. Folds follow opt.Groups when set.
+func OutOfFold(names []string, x [][]float64, wrong []bool, opt Options) ([]float64, error) {
+	o, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	y := make([]float64, len(wrong))
+	for i, w := range wrong {
+		if w {
+			y[i] = 1
+		}
+	}
+	fold := assignFolds(y, opt.Groups, o.Folds, opt.Seed)
+	out := make([]float64, len(x))
+	for f := range o.Folds {
+		var tr, te []int
+		for i, fi := range fold {
+			if fi == f {
+				te = append(te, i)
+			} else {
+				tr = append(tr, i)
+			}
+		}
+		sub := opt
+		sub.Groups = nil
+		if opt.Groups != nil {
+			sub.Groups = pickInt(opt.Groups, tr)
+		}
+		m, err := Fit(names, pickRows(x, tr), pickBool(wrong, tr), sub)
+		if err != nil {
+			return nil, fmt.Errorf("out-of-fold fit %d of %d: %w", f+1, o.Folds, err)
+		}
+		conf, err := m.Confidences(pickRows(x, te))
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range te {
+			out[i] = conf[k]
+		}
+	}
+	return out, nil
+}
+
+func pickRows(x [][]float64, idx []int) [][]float64 {
+	out := make([][]float64, len(idx))
+	for i, j := range idx {
+		out[i] = x[j]
+	}
+	return out
+}
+
+func pickBool(v []bool, idx []int) []bool {
+	out := make([]bool, len(idx))
+	for i, j := range idx {
+		out[i] = v[j]
+	}
+	return out
+}
+
+func pickInt(v []int, idx []int) []int {
+	out := make([]int, len(idx))
+	for i, j := range idx {
+		out[i] = v[j]
+	}
+	return out
 }
 
 func pick(v []float64, idx []int) []float64 {

@@ -69,3 +69,42 @@ func Gather[T any](dst []T, src []T, idx []int) []T {
 	}
 	return dst
 }
+
+// BootstrapMany is Bootstrap for k statistics of the same resamples: stat
+// fills out (length k) from one resample, so work they share (a sort) is
+// done once. Each statistic's interval is what Bootstrap gives it with the
+// same n, reps and seed; a statistic undefined in more than half of the
+// replicates gets NaN bounds (the others are still returned).
+func BootstrapMany(n, reps, k int, seed uint64, stat func(idx []int, out []float64)) (lo, hi []float64, err error) {
+	if n <= 0 {
+		return nil, nil, fmt.Errorf("bootstrap: need at least one sample, got n = %d", n)
+	}
+	if reps < 2 || k < 1 || stat == nil {
+		return nil, nil, fmt.Errorf("bootstrap: need at least 2 replicates, 1 statistic and a function (got %d, %d)", reps, k)
+	}
+	rng := rand.New(rand.NewPCG(seed, bootstrapStream))
+	idx := make([]int, n)
+	vals := make([][]float64, k)
+	out := make([]float64, k)
+	for range reps {
+		for i := range idx {
+			idx[i] = rng.IntN(n)
+		}
+		stat(idx, out)
+		for j, v := range out {
+			if !math.IsNaN(v) {
+				vals[j] = append(vals[j], v)
+			}
+		}
+	}
+	lo, hi = make([]float64, k), make([]float64, k)
+	for j, vs := range vals {
+		if 2*len(vs) < reps {
+			lo[j], hi[j] = math.NaN(), math.NaN()
+			continue
+		}
+		slices.Sort(vs)
+		lo[j], hi[j] = quantile(vs, 0.025), quantile(vs, 0.975)
+	}
+	return lo, hi, nil
+}

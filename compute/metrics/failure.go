@@ -227,15 +227,42 @@ func Failure(conf []float64, wrong []bool) (FailureReport, error) {
 	if err != nil {
 		return FailureReport{}, err
 	}
-	r := FailureReport{N: len(conf), NWrong: nWrong}
-	r.AURC = aurcFromGroups(gs)
-	r.EAURC = r.AURC - oracleAURC(len(conf), nWrong)
-	r.AUGRC, _ = AUGRC(conf, wrong)
-	r.AUROCf = math.NaN()
-	r.FPR95TPR = math.NaN()
-	if nWrong > 0 && nWrong < len(conf) {
-		r.AUROCf, _ = AUROCf(conf, wrong)
-		r.FPR95TPR, _ = FPRAt95TPR(conf, wrong)
+	return fromGroups(gs, len(conf), nWrong), nil
+}
+
+// fromGroups computes every metric from the tied blocks of n predictions,
+// nWrong of them failures. AUROC_f counts, block by block from the most
+// confident, correct predictions above each failure (ties 1/2), in integers
+// as ROCAUC does, so both give the same number.
+func fromGroups(gs []group, n, nWrong int) FailureReport {
+	r := FailureReport{N: n, NWrong: nWrong, AUROCf: math.NaN(), FPR95TPR: math.NaN()}
+	if n == 0 {
+		r.AURC, r.EAURC, r.AUGRC = math.NaN(), math.NaN(), math.NaN()
+		return r
 	}
-	return r, nil
+	r.AURC = aurcFromGroups(gs)
+	r.EAURC = r.AURC - oracleAURC(n, nWrong)
+	var twice float64
+	var pairs2 int64
+	wPrev, correctAbove := 0, 0
+	for _, g := range gs {
+		twice += float64(g.size) * float64(wPrev+g.w)
+		wPrev = g.w
+		c := g.size - g.wrong
+		pairs2 += int64(2*correctAbove)*int64(g.wrong) + int64(c)*int64(g.wrong)
+		correctAbove += c
+	}
+	r.AUGRC = twice / (2 * float64(n) * float64(n))
+	nCorrect := n - nWrong
+	if nWrong == 0 || nCorrect == 0 {
+		return r
+	}
+	r.AUROCf = float64(pairs2) / (2 * float64(nCorrect) * float64(nWrong))
+	for _, g := range gs {
+		if 100*(g.k-g.w) >= 95*nCorrect {
+			r.FPR95TPR = float64(g.w) / float64(nWrong)
+			break
+		}
+	}
+	return r
 }

@@ -261,3 +261,33 @@ func TestDeltaAUC(t *testing.T) {
 	}
 	near(t, "delta AUC", d, 1-0.875, 1e-15)
 }
+
+// Many statistics of one set of resamples get the intervals Bootstrap
+// gives each alone.
+func TestBootstrapManyMatchesBootstrap(t *testing.T) {
+	x := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5}
+	mean := func(idx []int) float64 {
+		s := 0.0
+		for _, i := range idx {
+			s += x[i]
+		}
+		return s / float64(len(idx))
+	}
+	maxOf := func(idx []int) float64 {
+		m := math.Inf(-1)
+		for _, i := range idx {
+			m = math.Max(m, x[i])
+		}
+		return m
+	}
+	lo, hi, err := BootstrapMany(len(x), 500, 2, 9, func(idx []int, out []float64) { out[0], out[1] = mean(idx), maxOf(idx) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, f := range []func([]int) float64{mean, maxOf} {
+		l, h, err := Bootstrap(len(x), 500, 9, f)
+		if err != nil || l != lo[j] || h != hi[j] {
+			t.Errorf("statistic %d: [%v, %v] alone, [%v, %v] together (%v)", j, l, h, lo[j], hi[j], err)
+		}
+	}
+}

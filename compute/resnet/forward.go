@@ -114,24 +114,29 @@ func (m *Model) trainGraph(x mat.Tensor, p plan, labels []int) (*ag.Operator, er
 			return nil, err
 		}
 	}
-	return m.head(h, s, m.fcW, m.fcB, labels)
+	loss, _, err := m.head(h, s, m.fcW, m.fcB, labels)
+	return loss, err
 }
 
 // head is global average pooling, the linear layer and, with labels, the
 // mean cross-entropy (else the logits).
-func (m *Model) head(h mat.Tensor, s engine.Shape, w, b mat.Tensor, labels []int) (*ag.Operator, error) {
+// head pools the last block's output into the penultimate features (N x
+// D, returned too) and applies the classifier; with labels it ends in the
+// mean cross-entropy instead of the logits.
+func (m *Model) head(h mat.Tensor, s engine.Shape, w, b mat.Tensor, labels []int) (*ag.Operator, mat.Tensor, error) {
 	g, err := engine.GlobalAvgPool(&m.arena, h, s)
 	if err != nil {
-		return nil, fmt.Errorf("avgpool: %w", err)
+		return nil, nil, fmt.Errorf("avgpool: %w", err)
 	}
 	z, err := engine.Linear(&m.arena, g, w, b)
 	if err != nil {
-		return nil, fmt.Errorf("fc: %w", err)
+		return nil, nil, fmt.Errorf("fc: %w", err)
 	}
 	if labels == nil {
-		return z, nil
+		return z, g, nil
 	}
-	return engine.SoftmaxCrossEntropy(&m.arena, z, labels)
+	loss, err := engine.SoftmaxCrossEntropy(&m.arena, z, labels)
+	return loss, g, err
 }
 
 // ensureEval refreshes the eval-mode weights when parameters or running
@@ -183,6 +188,7 @@ func (m *Model) ensureEval() {
 // evalTaps collects the nodes of the eval graph that saliency reads.
 type evalTaps struct {
 	conv2, out [8]mat.Tensor
+	pooled     mat.Tensor     // penultimate features, N x D
 	cut        *engine.Tensor // the leaf gradients start from, or nil
 }
 
@@ -251,7 +257,8 @@ func (m *Model) evalGraph(x mat.Tensor, p plan, cut *tapPoint, edit func(tapPoin
 		}
 		taps.out[i] = h
 	}
-	z, err := m.head(h, s, m.evalFC[0], m.evalFC[1], nil)
+	z, g, err := m.head(h, s, m.evalFC[0], m.evalFC[1], nil)
+	taps.pooled = g
 	return z, taps, err
 }
 
@@ -264,31 +271,54 @@ const evalChunk = 64
 // HWC images of h x w x c. Any n is accepted; images are processed in
 // chunks of at most 64.
 func (m *Model) Logits(images []uint8, n, h, w, c int) ([]float32, error) {
+	logits, _, err := m.forward(images, n, h, w, c, false)
+	return logits, err
+}
+
+// Embed runs eval-mode inference and returns the logits (n x classes) and
+// the penultimate features, the global average pool of the last block (n
+// x D, D = 512 x width): what feature-distance confidence scores read.
+func (m *Model) Embed(images []uint8, n, h, w, c int) (logits, features []float32, err error) {
+	return m.forward(images, n, h, w, c, true)
+}
+
+// FeatureDim is D, the length of an image's penultimate features.
+func (m *Model) FeatureDim() int { return m.cfg.Widths()[3] }
+
+// forward is the chunked eval pass behind Logits and Embed.
+func (m *Model) forward(images []uint8, n, h, w, c int, keepFeatures bool) ([]float32, []float32, error) {
 	p, err := m.plan(n, h, w, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(images) != p.in.Size() {
-		return nil, fmt.Errorf("resnet: %d image bytes, want N*H*W*C = %d*%d*%d*%d = %d", len(images), n, h, w, c, p.in.Size())
+		return nil, nil, fmt.Errorf("resnet: %d image bytes, want N*H*W*C = %d*%d*%d*%d = %d", len(images), n, h, w, c, p.in.Size())
 	}
 	out := make([]float32, 0, n*m.cfg.Classes)
+	var feats []float32
+	if keepFeatures {
+		feats = make([]float32, 0, n*m.FeatureDim())
+	}
 	imgSize := h * w * c
 	for i0 := 0; i0 < n; i0 += evalChunk {
 		k := min(evalChunk, n-i0)
 		if p, err = m.plan(k, h, w, c); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.arena.Reset()
 		x, err := m.normalise(images[i0*imgSize:(i0+k)*imgSize], p.in)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.ensureEval()
-		z, _, err := m.evalGraph(x, p, nil, nil)
+		z, taps, err := m.evalGraph(x, p, nil, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, engine.Data(z)...)
+		if keepFeatures {
+			feats = append(feats, engine.Data(taps.pooled)...)
+		}
 	}
-	return out, nil
+	return out, feats, nil
 }

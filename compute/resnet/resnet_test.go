@@ -803,3 +803,46 @@ func TestInitConvs(t *testing.T) {
 		t.Fatalf("torchvision variance %v, want %v", got, want)
 	}
 }
+
+// The penultimate features are what the classifier reads: z = W h + b for
+// every image, the same from Embed and from the saliency pass.
+func TestEmbedFeaturesFeedTheClassifier(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	m := tiny(t, 1, 3, SmallStem, 1.0/16, 4)
+	randomiseBN(m, r)
+	const n, hw = evalChunk + 3, 8
+	imgs := randImages(r, n*hw*hw)
+	z, h, err := m.Embed(imgs, n, hw, hw, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := m.FeatureDim()
+	if len(h) != n*d || len(z) != n*3 {
+		t.Fatalf("%d features, %d logits for %d images of D=%d", len(h), len(z), n, d)
+	}
+	var w, b []float32
+	for _, p := range m.Params() {
+		switch p.Name {
+		case "fc.weight":
+			w = p.Data
+		case "fc.bias":
+			b = p.Data
+		}
+	}
+	for i := 0; i < n; i++ {
+		for k := 0; k < 3; k++ {
+			want := float64(b[k])
+			for j := 0; j < d; j++ {
+				want += float64(w[k*d+j]) * float64(h[i*d+j])
+			}
+			if math.Abs(float64(z[i*3+k])-want) > 1e-4*(1+math.Abs(want)) {
+				t.Fatalf("image %d class %d: logit %v, W h + b = %v", i, k, z[i*3+k], want)
+			}
+		}
+	}
+	s, err := m.Saliency(imgs[:2*hw*hw], 2, hw, hw, 1, []string{"layer4.1.conv2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeSlices(t, "saliency pass features", s.Features, h[:2*d], 1e-5)
+}

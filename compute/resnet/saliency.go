@@ -27,6 +27,7 @@ func (l *LayerMaps) Image(i int) (a, g []float32) {
 type SaliencyResult struct {
 	N, Classes int
 	Logits     []float32 // N x Classes, eval mode
+	Features   []float32 // N x D penultimate features (global average pool)
 	Targets    []int     // the class whose logit was differentiated, per image
 	Layers     []LayerMaps
 }
@@ -101,7 +102,8 @@ func (m *Model) Saliency(images []uint8, n, h, w, c int, layers []string, target
 		return nil, err
 	}
 	classes := m.cfg.Classes
-	res := &SaliencyResult{N: n, Classes: classes, Logits: append([]float32(nil), engine.Data(z)...)}
+	res := &SaliencyResult{N: n, Classes: classes, Logits: append([]float32(nil), engine.Data(z)...),
+		Features: append([]float32(nil), engine.Data(taps.pooled)...)}
 	if target == nil {
 		target = Argmax
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/gradprint/gradprint/compute/analysis"
+	"github.com/gradprint/gradprint/compute/fingerprint"
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/compute/saliency"
 )
@@ -48,3 +49,20 @@ func (t taps) Layer(name string) (saliency.Planes, saliency.Planes, error) {
 	}
 	return saliency.NCHW(l.A, l.N, l.C, l.H, l.W), saliency.NCHW(l.G, l.N, l.C, l.H, l.W), nil
 }
+
+// Fingerprinter adapts a Model to the fingerprint step, whose taps also
+// carry the penultimate features.
+type Fingerprinter struct{ *resnet.Model }
+
+var _ fingerprint.Model = Fingerprinter{}
+
+// Saliency runs one saliency pass for the fingerprint step.
+func (f Fingerprinter) Saliency(images []uint8, n, h, w, c int, layers []string, target func([]float32) []int) (fingerprint.Taps, error) {
+	r, err := f.Model.Saliency(images, n, h, w, c, layers, func(logits []float32, _, _ int) []int { return target(logits) })
+	if err != nil {
+		return nil, err
+	}
+	return taps{r}, nil
+}
+
+func (t taps) Features() []float32 { return t.r.Features }

@@ -199,9 +199,18 @@ func TestDamagedRunNeverReadsAsComplete(t *testing.T) {
 	if _, err := Report(ctx, e, DefaultReportOptions()); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("report of a damaged run: %v", err)
 	}
+	fr, err := Fingerprint(ctx, e, smallFingerprint(f.data, f.model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fpart := filepath.Join(out, "warehouse", "fingerprints", "dataset="+fr.Dataset, "run="+fr.RunID)
+	ffiles, _ := os.ReadDir(fpart)
+	if err := os.Remove(filepath.Join(fpart, ffiles[len(ffiles)-1].Name())); err != nil {
+		t.Fatal(err)
+	}
 	fo := DefaultFailureOptions()
-	fo.Run = ar.RunID
+	fo.Run = fr.RunID
 	if _, err := Failure(ctx, e, fo); err == nil || !strings.Contains(err.Error(), "damaged run") {
-		t.Fatalf("failure on a damaged run: %v", err)
+		t.Fatalf("failure on a damaged fingerprint run: %v", err)
 	}
 }

@@ -107,12 +107,6 @@ func TestRunIDMatchesTheUntypedConfigurations(t *testing.T) {
 	if err != nil || back.Seed != 1<<60 || back.Layers[0] != layers[0] || back.Target != analysis.TargetClean {
 		t.Fatalf("decoded %+v, %v", back, err)
 	}
-	fc := FailureConfig{AnalyzeRun: "analyze-1", Method: "gradcampp", Features: "compact", Coverage: 0.8, Boot: 1000, Seed: 1}
-	got, _, _ = runID("failure", fc)
-	if want := oldRunID("failure", map[string]any{"analyze_run": "analyze-1", "method": "gradcampp", "features": "compact",
-		"coverage": 0.8, "boot": 1000, "seed": uint64(1)}); got != want {
-		t.Fatalf("failure run id %s, want %s", got, want)
-	}
 	if _, _, err := runID("x", []int{1}); err == nil {
 		t.Fatal("a configuration that is not an object was accepted")
 	}
@@ -190,7 +184,7 @@ failure: {boot: 20}
 	if _, err := Study(context.Background(), e, st); err != nil {
 		t.Fatal(err)
 	}
-	if names := stepNames(steps); names != "train analyze failure report" {
+	if names := stepNames(steps); names != "train analyze fingerprint failure report" {
 		t.Fatalf("steps %s", names)
 	}
 	if tr := steps[0].(*TrainResult); tr.Skipped || tr.BestEpoch != 1 {
@@ -213,8 +207,8 @@ failure: {boot: 20}
 	if _, err := Study(context.Background(), e, st); err != nil {
 		t.Fatal(err)
 	}
-	if tr, ar := steps[0].(*TrainResult), steps[1].(*AnalyzeResult); !tr.Skipped || !ar.Skipped {
-		t.Fatalf("rerun did not skip: train %+v analyze %+v", tr, ar)
+	if tr, ar, fr := steps[0].(*TrainResult), steps[1].(*AnalyzeResult), steps[2].(*FingerprintResult); !tr.Skipped || !ar.Skipped || !fr.Skipped {
+		t.Fatalf("rerun did not skip: train %+v analyze %+v fingerprint %+v", tr, ar, fr)
 	}
 	an, err := cat.Latest(warehouse.RunQuery{Kind: "analyze"})
 	if err != nil {
@@ -265,19 +259,37 @@ func TestThesisStudyExampleLoads(t *testing.T) {
 	}
 }
 
-// flag analyses new images with the seed and settings its analyze run
-// recorded, whatever --seed says.
-func TestFlagFollowsTheAnalyzeRunsSeed(t *testing.T) {
+func smallFingerprint(data, model string) FingerprintOptions {
+	o := DefaultFingerprintOptions()
+	o.Data, o.Model = DataSource{File: data}, model
+	o.Corruptions, o.Severities, o.Probes, o.Chunk = []string{"contrast", "gaussian_noise"}, []int{1, 4}, "light", 8
+	return o
+}
+
+// flag fingerprints new images with the seed and settings its fingerprint
+// run recorded, whatever --seed says.
+func TestFlagFollowsTheFingerprintRunsSeed(t *testing.T) {
 	f := smallFixture(t)
 	out := t.TempDir()
 	ctx := context.Background()
-	if _, err := Analyze(ctx, testEnv(out, 7), smallAnalyze(f.data, f.model)); err != nil {
+	if _, err := Fingerprint(ctx, testEnv(out, 7), smallFingerprint(f.data, f.model)); err != nil {
 		t.Fatal(err)
 	}
 	fo := DefaultFailureOptions()
 	fo.Boot = 10
-	if _, err := Failure(ctx, testEnv(out, 7), fo); err != nil {
+	first, err := Failure(ctx, testEnv(out, 7), fo)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// A complete failure run is read back, not computed again.
+	again, err := Failure(ctx, testEnv(out, 7), fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Stored || !again.Stored || again.RunID != first.RunID || again.Choice != first.Choice ||
+		len(again.Metrics) != len(first.Metrics) || len(again.Guarantees) != len(first.Guarantees) || again.ValWrong != first.ValWrong {
+		t.Fatalf("rerun of failure run %s: stored %v, %d metrics, choice %q; first %d metrics, choice %q",
+			first.RunID, again.Stored, len(again.Metrics), again.Choice, len(first.Metrics), first.Choice)
 	}
 	fl := FlagOptions{Model: f.model, Images: f.data, Coverage: 0.8}
 	a, err := Flag(ctx, testEnv(out, 7), fl)
@@ -288,8 +300,8 @@ func TestFlagFollowsTheAnalyzeRunsSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.RunID != b.RunID || len(a.Images) != 24 {
-		t.Fatalf("flag runs %s and %s (%d images): --seed changed what flag did", a.RunID, b.RunID, len(a.Images))
+	if a.RunID != b.RunID || len(a.Images) != 24 || a.Score == "" || a.Why == "" {
+		t.Fatalf("flag runs %s and %s (%d images, score %q): --seed changed what flag did", a.RunID, b.RunID, len(a.Images), a.Score)
 	}
 	for i := range a.Images {
 		if a.Images[i] != b.Images[i] {
@@ -302,6 +314,6 @@ func TestFlagFollowsTheAnalyzeRunsSeed(t *testing.T) {
 	}
 	fc, err := decodeConfig[FlagConfig](run)
 	if err != nil || run.Seed != 7 || fc.Seed != 7 {
-		t.Fatalf("flag run seed %d, config %+v (%v): want the analyze run's seed 7", run.Seed, fc, err)
+		t.Fatalf("flag run seed %d, config %+v (%v): want the fingerprint run's seed 7", run.Seed, fc, err)
 	}
 }

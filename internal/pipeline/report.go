@@ -128,22 +128,70 @@ func reportInput(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse,
 			return in, err
 		}
 	}
-	fl, err := wh.Latest(warehouse.RunQuery{Kind: "failure", Parent: an.RunID})
+	fl, err := failureRunOf(wh, an)
 	if errors.Is(err, warehouse.ErrNoRun) {
 		return in, nil
 	}
 	if err != nil {
 		return in, err
 	}
+	return in, failureAnswers(ctx, db, fl, &in)
+}
+
+// failureAnswers asks the failure study's queries of failure run fl.
+func failureAnswers(ctx context.Context, db *warehouse.DB, fl rows.RunMeta, in *reports.ReportInput) error {
+	ds, run := queries.Some(fl.Dataset), queries.Some(fl.RunID)
+	var err error
 	fp := queries.FailureMetrics().Defaults()
-	fp.Dataset, fp.Run = queries.Some(fl.Dataset), queries.Some(fl.RunID)
+	fp.Dataset, fp.Run = ds, run
 	if in.FailureMetrics, err = queries.FailureMetrics().Run(ctx, db, fp); err != nil {
-		return in, err
+		return err
 	}
 	rp := queries.RiskCoverage().Defaults()
-	rp.Dataset, rp.Run = fp.Dataset, fp.Run
-	in.RiskCoverage, err = queries.RiskCoverage().Run(ctx, db, rp)
-	return in, err
+	rp.Dataset, rp.Run = ds, run
+	if in.RiskCoverage, err = queries.RiskCoverage().Run(ctx, db, rp); err != nil {
+		return err
+	}
+	bp := queries.FailureBySeverity().Defaults()
+	bp.Dataset, bp.Run = ds, run
+	if in.FailureBySeverity, err = queries.FailureBySeverity().Run(ctx, db, bp); err != nil {
+		return err
+	}
+	sp := queries.SilentFailures().Defaults()
+	sp.Dataset, sp.Run = ds, run
+	if in.SilentFailures, err = queries.SilentFailures().Run(ctx, db, sp); err != nil {
+		return err
+	}
+	dp := queries.DegradedInputDetection().Defaults()
+	dp.Dataset, dp.Run = ds, run
+	if in.DegradedInputs, err = queries.DegradedInputDetection().Run(ctx, db, dp); err != nil {
+		return err
+	}
+	gp := queries.RiskGuarantee().Defaults()
+	gp.Dataset, gp.Run = ds, run
+	in.Guarantees, err = queries.RiskGuarantee().Run(ctx, db, gp)
+	return err
+}
+
+// failureRunOf is the newest complete failure run on the model an
+// analyze run explains: a failure run reads a fingerprint run, which
+// records the model it fingerprinted. The error wraps ErrNoRun when there
+// is none.
+func failureRunOf(wh *warehouse.Warehouse, an rows.RunMeta) (rows.RunMeta, error) {
+	runs, err := wh.Complete(an.Dataset)
+	if err != nil {
+		return rows.RunMeta{}, err
+	}
+	for _, r := range runs {
+		if r.Kind != "failure" {
+			continue
+		}
+		fp, err := wh.Parent(r)
+		if err == nil && fp.Kind == "fingerprint" && fp.ModelSHA256 != "" && fp.ModelSHA256 == an.ModelSHA256 {
+			return r, nil
+		}
+	}
+	return rows.RunMeta{}, fmt.Errorf("%w: no failure run on the model of %s", warehouse.ErrNoRun, an.RunID)
 }
 
 // mapAnswers picks the image of the montage and saliency grid (the asked
@@ -204,8 +252,11 @@ func checkLineage(wh *warehouse.Warehouse, an rows.RunMeta) error {
 	if tr, err := wh.Parent(an); err == nil {
 		refs = append(refs, warehouse.RunRef{Dataset: tr.Dataset, RunID: tr.RunID})
 	}
-	if fl, err := wh.Latest(warehouse.RunQuery{Kind: "failure", Parent: an.RunID}); err == nil {
+	if fl, err := failureRunOf(wh, an); err == nil {
 		refs = append(refs, warehouse.RunRef{Dataset: fl.Dataset, RunID: fl.RunID})
+		if fp, err := wh.Parent(fl); err == nil {
+			refs = append(refs, warehouse.RunRef{Dataset: fp.Dataset, RunID: fp.RunID})
+		}
 	}
 	for _, ref := range refs {
 		if _, err := wh.Check(ref); err != nil {

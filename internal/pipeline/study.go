@@ -57,10 +57,15 @@ type StudyAnalyze struct {
 	Target      string   `yaml:"target"`
 }
 
-// StudyFailure configures the failure evaluation, or skips it.
+// StudyFailure configures the failure study under shift (fingerprint,
+// then failure), or skips it.
 type StudyFailure struct {
 	Skip     bool    `yaml:"skip"`
+	Probes   string  `yaml:"probes"`
+	Limit    int     `yaml:"limit"`
 	Coverage float64 `yaml:"coverage"`
+	Risk     float64 `yaml:"risk"`
+	Delta    float64 `yaml:"delta"`
 	Boot     int     `yaml:"boot"`
 }
 
@@ -142,14 +147,13 @@ func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) err
 		return err
 	}
 	if !st.Failure.Skip {
-		fo := DefaultFailureOptions()
-		fo.Dataset = part
-		if st.Failure.Coverage > 0 {
-			fo.Coverage = st.Failure.Coverage
+		fp := st.fingerprintOptions(ao)
+		fr, err := runStep(ctx, e, Fingerprint, fp)
+		if err != nil {
+			return err
 		}
-		if st.Failure.Boot > 0 {
-			fo.Boot = st.Failure.Boot
-		}
+		fo := st.failureOptions()
+		fo.Run = fr.RunID
 		if _, err := runStep(ctx, e, Failure, fo); err != nil {
 			return err
 		}
@@ -215,6 +219,38 @@ func (st *StudyFile) analyzeOptions(d StudyDataset, model string) (AnalyzeOption
 		o.Target = analysis.Target(a.Target)
 	}
 	return o, nil
+}
+
+// fingerprintOptions fingerprints what the analysis analysed: the same
+// data, model, corruptions, severities and layers, with the first saliency
+// method, on val and test.
+func (st *StudyFile) fingerprintOptions(ao AnalyzeOptions) FingerprintOptions {
+	o := DefaultFingerprintOptions()
+	o.Data, o.Model, o.Preset, o.Corruptions, o.Severities, o.Layers = ao.Data, ao.Model, ao.Preset, ao.Corruptions, ao.Severities, ao.Layers
+	o.Method = ao.Methods[0]
+	if st.Failure.Probes != "" {
+		o.Probes = st.Failure.Probes
+	}
+	o.Limit = st.Failure.Limit
+	return o
+}
+
+func (st *StudyFile) failureOptions() FailureOptions {
+	o := DefaultFailureOptions()
+	f := st.Failure
+	if f.Coverage > 0 {
+		o.Coverage = f.Coverage
+	}
+	if f.Risk > 0 {
+		o.Risk = f.Risk
+	}
+	if f.Delta > 0 {
+		o.Delta = f.Delta
+	}
+	if f.Boot > 0 {
+		o.Boot = f.Boot
+	}
+	return o
 }
 
 // FetchResult is a dataset file a study downloaded.

@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/gradprint/gradprint/compute/analysis"
-	gpflag "github.com/gradprint/gradprint/compute/flag"
+	"github.com/gradprint/gradprint/compute/fingerprint"
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/compute/saliency"
 	"github.com/gradprint/gradprint/ingest"
@@ -170,9 +170,9 @@ func validMethod(flag, m string) error {
 
 func (o FailureOptions) validate() error {
 	for _, err := range []error{
-		validMethod("--method", o.Method),
-		oneOf("--features", o.Features, gpflag.Compact, gpflag.Full),
 		floatIn("--coverage", o.Coverage, 0, 1),
+		floatIn("--risk", o.Risk, 0, math.Nextafter(1, 0)),
+		floatIn("--delta", o.Delta, 0, 0.5),
 		intIn("--boot", o.Boot, MinBoot, MaxBoot),
 	} {
 		if err != nil {
@@ -192,6 +192,9 @@ func (o FlagOptions) validate() error {
 	if o.Coverage != 0 {
 		return floatIn("--coverage", o.Coverage, 0, 1)
 	}
+	if err := floatIn("--delta", o.Delta, 0, 0.5); err != nil {
+		return err
+	}
 	return floatIn("--risk", o.Risk, 0, math.Nextafter(1, 0))
 }
 
@@ -207,6 +210,42 @@ func (o ReportOptions) validate() error {
 	}
 	if o.ImageID < -1 {
 		return fmt.Errorf("--image-id %d: want a test image index, or -1 for the first stored one", o.ImageID)
+	}
+	return nil
+}
+
+func (o FingerprintOptions) validate() error {
+	if o.Model == "" {
+		return fmt.Errorf("--model is required (train one with `gradprint train`)")
+	}
+	for _, err := range []error{
+		o.Data.validate(),
+		list("--corruptions", o.Corruptions, 0),
+		list("--severities", o.Severities, 1),
+		list("--layers", o.Layers, 0),
+		validMethod("--method", o.Method),
+		validSplits("--splits", o.Splits),
+		intIn("--chunk", o.Chunk, 1, MaxChunk),
+		intIn("--batch", o.Batch, 1, MaxBatch),
+		intIn("--limit", o.Limit, 0, math.MaxInt32),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	for _, s := range o.Severities {
+		if err := intIn("--severities", s, 1, 5); err != nil {
+			return err
+		}
+	}
+	if !slices.Contains(o.Splits, ingest.Val) || !slices.Contains(o.Splits, ingest.Test) || slices.Contains(o.Splits, ingest.Train) {
+		return fmt.Errorf("--splits %v: want val and test (the failure study fits on val and evaluates on test; train is fingerprinted clean anyway)", o.Splits)
+	}
+	if _, err := fingerprint.LookupPreset(o.Probes); err != nil {
+		return fmt.Errorf("--probes: %w", err)
+	}
+	if o.Shards < 1 || o.Shard < 0 || o.Shard >= o.Shards {
+		return fmt.Errorf("--shard %d/%d: want i/n with 0 <= i < n", o.Shard, o.Shards)
 	}
 	return nil
 }

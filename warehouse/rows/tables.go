@@ -161,6 +161,39 @@ type Map struct {
 	Confidence    float32   `parquet:"confidence" doc:"maximum softmax probability on this variant" unit:"probability" range:"1/classes..1"`
 }
 
+// Fingerprint is one incoming image, as the model received it (a split's
+// image, clean, or one of its corrupted copies): its prediction and its
+// gradient fingerprint, computed from that image alone.
+type Fingerprint struct {
+	RunID         string    `parquet:"run_id,dict" doc:"run identifier"`
+	Split         string    `parquet:"split,dict" doc:"dataset split the image comes from" range:"train, val, test"`
+	ImageID       int32     `parquet:"image_id" doc:"index of the image within its split" range:">= 0"`
+	Label         int32     `parquet:"label" doc:"true class index" range:"0..classes-1"`
+	LabelName     string    `parquet:"label_name,dict" doc:"true class name"`
+	Corruption    string    `parquet:"corruption,dict" doc:"how the incoming image was degraded; clean for the image as acquired" range:"clean, gaussian_noise, speckle_noise, motion_blur, contrast, brightness, ..."`
+	Severity      int32     `parquet:"severity" doc:"severity of the degradation; 0 for clean" range:"0..5"`
+	Preset        string    `parquet:"preset,dict" doc:"corruption constants of the degradation and of the probes" range:"e.g. imagenet-c"`
+	Predicted     int32     `parquet:"predicted" doc:"predicted class of the incoming image" range:"0..classes-1"`
+	PredictedName string    `parquet:"predicted_name,dict" doc:"predicted class name"`
+	Correct       bool      `parquet:"correct" doc:"predicted = label; a failure is a wrong prediction on the incoming image"`
+	Logits        []float32 `parquet:"logits,list" doc:"the model's logits, index = class" unit:"logit units"`
+	Features      []float32 `parquet:"features,list" doc:"the gradient fingerprint: map statistics per layer and, with probes, map RMSE and prediction changes under the probe set; names in the run's config_json (feature_names) and docs/schema.md" unit:"see feature names"`
+}
+
+// Embedding is the penultimate features of one incoming image (the global
+// average pool of ResNet18's last block), which feature-distance scores
+// (Mahalanobis, kNN, GradNorm) read.
+type Embedding struct {
+	RunID      string    `parquet:"run_id,dict" doc:"run identifier"`
+	Split      string    `parquet:"split,dict" doc:"dataset split the image comes from" range:"train, val, test"`
+	ImageID    int32     `parquet:"image_id" doc:"index of the image within its split" range:">= 0"`
+	Label      int32     `parquet:"label" doc:"true class index" range:"0..classes-1"`
+	Corruption string    `parquet:"corruption,dict" doc:"how the incoming image was degraded; clean for the image as acquired"`
+	Severity   int32     `parquet:"severity" doc:"severity of the degradation; 0 for clean" range:"0..5"`
+	Predicted  int32     `parquet:"predicted" doc:"predicted class of the incoming image" range:"0..classes-1"`
+	H          []float32 `parquet:"h,list" doc:"penultimate features, D = 512 x model width values" unit:"activation units"`
+}
+
 // Flag is one image x failure score: the score, and whether the image was
 // flagged as a likely wrong prediction.
 type Flag struct {
@@ -175,6 +208,60 @@ type Flag struct {
 	Correct   bool    `parquet:"correct" doc:"predicted = label (false when label unknown)"`
 	Threshold float64 `parquet:"threshold" doc:"score threshold below which an image is flagged" unit:"score units"`
 	Flagged   bool    `parquet:"flagged" doc:"score < threshold: the prediction is flagged as likely wrong"`
+	// Written by flag since the failure study under shift; NULL in older files.
+	DegradationScore float64 `parquet:"degradation_score" doc:"the degradation detector's score of the input, higher = more like a clean acquisition (flag only)" unit:"score units"`
+	Degraded         bool    `parquet:"degraded" doc:"the input is flagged as degraded at acquisition: its degradation score is below the threshold that accepts 95% of the clean validation images (flag only)"`
+}
+
+// Score is one score of one incoming image in a failure study: every
+// val and test image clean and under every corruption x severity.
+type Score struct {
+	RunID      string  `parquet:"run_id,dict" doc:"run identifier (a failure run)"`
+	Split      string  `parquet:"split,dict" doc:"split of the image" range:"test"`
+	ImageID    int32   `parquet:"image_id" doc:"index of the image within its split" range:">= 0"`
+	Corruption string  `parquet:"corruption,dict" doc:"how the incoming image was degraded; clean for the image as acquired"`
+	Severity   int32   `parquet:"severity" doc:"severity of the degradation; 0 for clean" range:"0..5"`
+	ScoreName  string  `parquet:"score_name,dict" doc:"confidence score" range:"msp, temp_msp, max_logit, energy, entropy, doctor, margin, mahalanobis, knn, gradnorm, flips, fp_distance, detector, detector_msp, sirc, degradation"`
+	Regime     string  `parquet:"regime,dict" doc:"seen: learned scores fitted on clean and corrupted validation images of every corruption; unseen: fitted without this image's corruption (the same value as seen for scores that learn nothing from corrupted images)" range:"seen, unseen"`
+	Value      float64 `parquet:"value" doc:"the score, oriented so that higher means more likely correct" unit:"score units"`
+	Wrong      bool    `parquet:"wrong" doc:"the prediction on the incoming image is wrong (the failure to detect)"`
+}
+
+// DegradationMetric is how well one score tells degraded incoming images
+// from clean ones: a second task beside failure detection.
+type DegradationMetric struct {
+	RunID      string  `parquet:"run_id,dict" doc:"run identifier (a failure run)"`
+	Split      string  `parquet:"split,dict" doc:"split evaluated" range:"test"`
+	Corruption string  `parquet:"corruption,dict" doc:"the degradation; all when pooled over corruptions"`
+	Severity   int32   `parquet:"severity" doc:"severity; 0 when pooled over severities" range:"0..5"`
+	ScoreName  string  `parquet:"score_name,dict" doc:"score, oriented higher = more like a clean acquisition; degradation is the fingerprint's own degradation detector"`
+	Regime     string  `parquet:"regime,dict" doc:"seen or unseen (fitted without this corruption)" range:"seen, unseen"`
+	Value      float64 `parquet:"value" doc:"AUROC of clean (positive) against degraded test images" unit:"fraction" range:"0..1"`
+	CILo       float64 `parquet:"ci_lo" doc:"lower end of the bootstrap 95% interval" range:"0..1"`
+	CIHi       float64 `parquet:"ci_hi" doc:"upper end of the bootstrap 95% interval" range:"0..1"`
+	NClean     int32   `parquet:"n_clean" doc:"clean images" range:">= 1"`
+	NDegraded  int32   `parquet:"n_degraded" doc:"degraded images" range:">= 1"`
+	NBoot      int32   `parquet:"n_boot" doc:"bootstrap resamples behind the interval" range:">= 0"`
+}
+
+// Guarantee is a selective-risk promise against what it delivered: the
+// threshold chosen by SGR on the clean validation split for a target risk
+// at confidence 1 - delta, applied to one test setting.
+type Guarantee struct {
+	RunID        string  `parquet:"run_id,dict" doc:"run identifier (a failure run)"`
+	Setting      string  `parquet:"setting,dict" doc:"test setting" range:"iid, shift, mix"`
+	Corruption   string  `parquet:"corruption,dict" doc:"clean for iid; the corruption, or all when pooled, for shift; the mix's share for a mix (mix50, mix10)"`
+	Severity     int32   `parquet:"severity" doc:"severity for shift; 0 when pooled or not a shift" range:"0..5"`
+	Regime       string  `parquet:"regime,dict" doc:"seen or unseen" range:"seen, unseen"`
+	ScoreName    string  `parquet:"score_name,dict" doc:"the score thresholded"`
+	TargetRisk   float64 `parquet:"target_risk" doc:"the selective risk asked for" unit:"fraction" range:"0..1"`
+	Delta        float64 `parquet:"delta" doc:"the guarantee holds with probability at least 1 - delta over the calibration draw, for data like the calibration split" range:"0..1"`
+	Bound        float64 `parquet:"bound" doc:"SGR's Clopper-Pearson upper bound on the risk at the chosen threshold (NaN when no threshold reaches the target)" unit:"fraction" range:"0..1"`
+	CalCoverage  float64 `parquet:"cal_coverage" doc:"coverage on the clean validation split" unit:"fraction" range:"0..1"`
+	CalRisk      float64 `parquet:"cal_risk" doc:"selective risk on the clean validation split" unit:"fraction" range:"0..1"`
+	TestCoverage float64 `parquet:"test_coverage" doc:"share of the setting's test images accepted" unit:"fraction" range:"0..1"`
+	TestRisk     float64 `parquet:"test_risk" doc:"wrong among the accepted test images: above target_risk, the promise broke" unit:"fraction" range:"0..1"`
+	N            int32   `parquet:"n" doc:"test images of the setting" range:">= 1"`
 }
 
 // FailureMetric is one failure-detection metric of one score, with a
@@ -183,12 +270,18 @@ type FailureMetric struct {
 	RunID     string  `parquet:"run_id,dict" doc:"run identifier"`
 	Split     string  `parquet:"split,dict" doc:"split the metric was evaluated on" range:"test, val"`
 	ScoreName string  `parquet:"score_name,dict" doc:"failure score evaluated" range:"msp, entropy, energy, flips, detector, detector_msp, ..."`
-	Metric    string  `parquet:"metric,dict" doc:"auroc_f (higher is better), aurc, eaurc, augrc, fpr95 (lower is better); FD-Shifts conventions" range:"auroc_f, aurc, eaurc, augrc, fpr95"`
+	Metric    string  `parquet:"metric,dict" doc:"auroc_f (higher is better), aurc, eaurc, augrc, fpr95 (lower is better); FD-Shifts conventions; silent_failure: share of all images that are wrong yet accepted at the default coverage (lower is better)" range:"auroc_f, aurc, eaurc, augrc, fpr95, silent_failure"`
 	Value     float64 `parquet:"value" doc:"metric on the full split" unit:"fraction (aurc, eaurc, augrc not x1000)" range:"0..1"`
 	CILo      float64 `parquet:"ci_lo" doc:"lower end of the bootstrap 95% interval" unit:"as value" range:"0..1"`
 	CIHi      float64 `parquet:"ci_hi" doc:"upper end of the bootstrap 95% interval" unit:"as value" range:"0..1"`
 	N         int32   `parquet:"n" doc:"number of images evaluated" range:">= 1"`
 	NBoot     int32   `parquet:"n_boot" doc:"number of bootstrap resamples behind the interval" range:">= 0"`
+	// Written since the failure study under shift; NULL in older files.
+	Setting    string `parquet:"setting,dict" doc:"test setting: iid (clean test), shift (corrupted test), mix (each test image once, clean or degraded at random)" range:"iid, shift, mix"`
+	Corruption string `parquet:"corruption,dict" doc:"clean for iid; the corruption, or all when pooled over corruptions, for shift; the mix's degraded share for a mix" range:"clean, gaussian_noise, ..., all, mix50, mix10"`
+	Severity   int32  `parquet:"severity" doc:"severity for shift; 0 when pooled over severities or not a shift" range:"0..5"`
+	Regime     string `parquet:"regime,dict" doc:"seen: learned scores fitted on clean and corrupted validation images of every corruption; unseen: fitted without the corruption tested on (the headline); scores that learn nothing from corrupted images have the same rows in both" range:"seen, unseen"`
+	Group      string `parquet:"group,dict" doc:"scores that rank this setting's images identically share a group (e.g. msp = entropy = doctor = temp_msp on binary tasks): one piece of evidence, not several"`
 }
 
 // Table describes one warehouse table.
@@ -207,7 +300,12 @@ const (
 	TableSaliency       = "saliency"
 	TableMetrics        = "metrics"
 	TableMaps           = "maps"
+	TableFingerprints   = "fingerprints"
+	TableEmbeddings     = "embeddings"
 	TableFlags          = "flags"
+	TableScores         = "scores"
+	TableDegradation    = "degradation_metrics"
+	TableGuarantees     = "guarantees"
 	TableFailureMetrics = "failure_metrics"
 )
 
@@ -221,8 +319,13 @@ func Tables() []Table {
 		{TableSaliency, "Saliency change between the clean and a perturbed variant of one image, per layer and saliency method.", "run x split x image x variant x layer x method", reflect.TypeFor[Saliency]()},
 		{TableMetrics, "AUC, accuracy and balanced accuracy per variant, over all classes and per class, with the drop relative to clean.", "run x split x variant x class x metric", reflect.TypeFor[Metric]()},
 		{TableMaps, "Saliency maps and input pixels of the first K selected images per class, for the report's saliency grid.", "run x split x image x variant x layer x method", reflect.TypeFor[Map]()},
+		{TableFingerprints, "The prediction and gradient fingerprint of every incoming image: each val and test image clean and under every corruption x severity, and the train images clean (their fingerprints give score statistics). Computed from the incoming image alone, never from its clean original.", "run x split x image x variant", reflect.TypeFor[Fingerprint]()},
+		{TableEmbeddings, "Penultimate features of every incoming image of a fingerprint run, for feature-distance scores and notebooks.", "run x split x image x variant", reflect.TypeFor[Embedding]()},
 		{TableFlags, "Failure scores per image and whether each image was flagged as a likely wrong prediction.", "run x split x image x score", reflect.TypeFor[Flag]()},
-		{TableFailureMetrics, "Failure-detection metrics (FD-Shifts conventions) per score, with bootstrap 95% intervals.", "run x split x score x metric", reflect.TypeFor[FailureMetric]()},
+		{TableFailureMetrics, "Failure-detection metrics (FD-Shifts conventions) per score, with bootstrap 95% intervals; since the failure study under shift, per setting (iid, shift, mix), corruption, severity and regime.", "run x split x setting x corruption x severity x regime x score x metric", reflect.TypeFor[FailureMetric]()},
+		{TableScores, "Every confidence score of every test incoming image of a failure study, per regime.", "run x split x image x variant x score x regime", reflect.TypeFor[Score]()},
+		{TableDegradation, "How well each score tells degraded test images from clean ones (AUROC with bootstrap 95% intervals), per corruption x severity and pooled, per regime.", "run x corruption x severity x score x regime", reflect.TypeFor[DegradationMetric]()},
+		{TableGuarantees, "Selective-risk guarantees (SGR on the clean validation split) against the risk and coverage they deliver on each test setting.", "run x setting x corruption x severity x regime x score", reflect.TypeFor[Guarantee]()},
 	}
 }
 

@@ -4,11 +4,18 @@ GO ?= go
 # duckdb_arrow enables duckdb-go's Arrow API; purego selects the pure-Go GEMM.
 GOTAGS ?= duckdb_arrow
 BIN := bin/gradprint
+# Stamped into the binary; `gradprint version` prints them.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# make image: the OCI image's name and tag.
+IMAGE ?= localhost/gradprint
+TAG ?= $(VERSION)
 # OpenBLAS workers must not spin between calls while Go code needs the cores.
 export OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_THREAD_TIMEOUT ?= 4
 
-.PHONY: deps build demo test fuzz bench lint clean
+.PHONY: deps build demo test fuzz bench lint image clean
 
 # Fuzz targets and their packages; `make fuzz FUZZTIME=1h` runs them longer.
 FUZZTIME ?= 4s
@@ -18,7 +25,12 @@ deps:
 	@if [[ "$(GOTAGS)" != *purego* ]]; then bash scripts/install-deps.sh; fi
 
 build: deps
-	$(GO) build -tags '$(GOTAGS)' -o $(BIN) ./cmd/gradprint
+	$(GO) build -tags '$(GOTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gradprint
+
+# An OCI image built from scratch with buildah (no base image is pulled):
+# the binary, its shared libraries, CA certificates and a non-root user.
+image: deps
+	IMAGE='$(IMAGE)' TAG='$(TAG)' ARCHIVE='$(ARCHIVE)' VERSION='$(VERSION)' COMMIT='$(COMMIT)' GOTAGS='$(GOTAGS)' bash scripts/build-image.sh
 
 demo: build
 	./$(BIN) demo --out gradprint-demo

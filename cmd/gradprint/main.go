@@ -12,6 +12,10 @@ import (
 	"syscall"
 )
 
+// version and commit are stamped by the linker (make, make image:
+// -X main.version=... -X main.commit=...).
+var version, commit string
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gradprint/gradprint/internal/buildinfo"
 	"github.com/gradprint/gradprint/internal/pipeline"
 	"github.com/gradprint/gradprint/internal/progress"
 )
@@ -44,7 +45,7 @@ func (g *globals) progressMode() progress.Mode {
 // env is what the application layer needs of the shared flags.
 func (g *globals) env() pipeline.Env {
 	return pipeline.Env{Out: g.out, DataDir: g.dataDir, Seed: g.seed, Log: g.log,
-		Stderr: g.stderr, Quiet: g.quiet, Progress: g.progressMode()}
+		Stderr: g.stderr, Quiet: g.quiet, Progress: g.progressMode(), Build: buildinfo.Read(version, commit)}
 }
 
 // defaultCacheDir is where fetched datasets go unless --data-dir or
@@ -114,6 +115,7 @@ be wrong.`,
 	pf.StringVar(&g.cpuProf, "cpuprofile", "", "write a Go CPU profile of the command to this file (for `go tool pprof`)")
 
 	root.AddCommand(
+		newVersionCmd(g),
 		newDemoCmd(g),
 		newStudyCmd(g),
 		newDatasetsCmd(g),

@@ -24,6 +24,14 @@ const splitFlops = 4 << 20
 // Backend names the kernel compiled in ("openblas" or "purego").
 func Backend() string { return backendName }
 
+// Library describes the GEMM library as it runs: its build configuration
+// (for OpenBLAS the version and build options, e.g. "OpenBLAS 0.3.21
+// DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64") and the kernel set in use
+// on this CPU (OpenBLAS's core type, e.g. "Haswell" or "SkylakeX"). Two
+// machines with different core types round sums differently, so the same
+// seed can train a different model.
+func Library() (config, core string) { return library() }
+
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
 // op(X) is X or its transpose, op(A) is m x k, op(B) is k x n and C is m x n.
 // lda, ldb and ldc are the row strides of A, B and C as stored. When beta is

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -197,5 +198,15 @@ func BenchmarkSgemm(b *testing.B) {
 			sec := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)/sec/1e9, "GFLOPS")
 		})
+	}
+}
+
+func TestLibraryNamesItsKernels(t *testing.T) {
+	config, core := Library()
+	if config == "" || core == "" {
+		t.Fatalf("Library() = %q, %q: want the configuration and the core type", config, core)
+	}
+	if Backend() == "openblas" && !strings.Contains(config, "OpenBLAS") {
+		t.Errorf("OpenBLAS configuration %q does not name OpenBLAS", config)
 	}
 }

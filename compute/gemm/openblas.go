@@ -9,12 +9,20 @@ package gemm
 // openblas_set_num_threads is declared by OpenBLAS's cblas.h; wrap it so the
 // Go side does not depend on the header's exact prototype.
 static void gp_single_thread(void) { openblas_set_num_threads(1); }
+static const char *gp_config(void) { return openblas_get_config(); }
+static const char *gp_corename(void) { return openblas_get_corename(); }
 */
 import "C"
 
 import "unsafe"
 
 const backendName = "openblas"
+
+// library reads OpenBLAS's build configuration and the kernel set it picked
+// for this CPU at load time (DYNAMIC_ARCH builds pick per CPU).
+func library() (config, core string) {
+	return C.GoString(C.gp_config()), C.GoString(C.gp_corename())
+}
 
 func init() {
 	// Go parallelises across panels itself; one BLAS thread per call means no

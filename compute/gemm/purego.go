@@ -4,6 +4,8 @@ package gemm
 
 const backendName = "purego"
 
+func library() (config, core string) { return "pure Go blocked kernel", "generic" }
+
 // Block sizes keep a kb x nb panel of op(B) (64 KiB) and one row of C in L2.
 const (
 	kb = 128

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/buildinfo"
 	"github.com/gradprint/gradprint/internal/progress"
 	"github.com/gradprint/gradprint/warehouse"
 )
@@ -49,6 +50,9 @@ type Env struct {
 	// OnStep, when set, is told of every step a Study or Demo finishes,
 	// so the caller can print results as they come.
 	OnStep func(StepResult)
+	// Build says which binary runs; every step logs it when it opens its
+	// run, so a pod's log names the build behind its rows.
+	Build buildinfo.Info
 }
 
 // StepResult is the result of one step: *TrainResult, *AnalyzeResult,

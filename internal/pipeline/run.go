@@ -80,6 +80,8 @@ func (e Env) openRun(spec runSpec) (*stepRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.log().Info("run opened", "run", id, "kind", spec.kind, "shard", fmt.Sprintf("%d/%d", spec.shard, shards), "resumed", resumed,
+		"build", e.Build.Version, "commit", e.Build.Commit, "gemm", e.Build.GEMM, "core", e.Build.Core)
 	return &stepRun{Run: run, wh: wh, resumed: resumed, start: time.Now()}, nil
 }
 

@@ -1,0 +1,65 @@
+// Package buildinfo says what gradprint binary is running: its version and
+// commit, the Go toolchain and platform, and the GEMM library and kernel set
+// it multiplies with. A pod's logs, a run's log line and `gradprint version`
+// all print the same Info, so a result can be traced to the build that made
+// it.
+package buildinfo
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/gradprint/gradprint/compute/gemm"
+)
+
+// Info describes the running binary.
+type Info struct {
+	Version  string `json:"version"`  // stamped at link time (make, make image); "dev" otherwise
+	Commit   string `json:"commit"`   // VCS revision, "+dirty" when built from a modified tree; "unknown" without VCS data
+	Go       string `json:"go"`       // toolchain that built it
+	Platform string `json:"platform"` // GOOS/GOARCH
+	GEMM     string `json:"gemm"`     // backend compiled in: openblas or purego
+	Library  string `json:"library"`  // the backend's build configuration
+	Core     string `json:"core"`     // the kernel set in use on this CPU
+}
+
+// Read returns the running binary's Info. version and commit are what the
+// linker stamped (-X main.version=..., -X main.commit=...); an empty commit
+// falls back to the VCS revision Go records in the binary.
+func Read(version, commit string) Info {
+	if version == "" {
+		version = "dev"
+	}
+	if commit == "" {
+		commit = vcsRevision()
+	}
+	lib, core := gemm.Library()
+	return Info{Version: version, Commit: commit, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		GEMM: gemm.Backend(), Library: lib, Core: core}
+}
+
+func vcsRevision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "unknown", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// String is one line for logs: version, commit, toolchain and GEMM.
+func (i Info) String() string {
+	return fmt.Sprintf("gradprint %s (commit %s, %s %s, gemm %s core %s)", i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Core)
+}

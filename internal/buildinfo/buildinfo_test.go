@@ -1,0 +1,23 @@
+package buildinfo
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestReadFillsEveryField(t *testing.T) {
+	i := Read("", "")
+	if i.Version != "dev" || i.Commit == "" || i.Go != runtime.Version() || i.GEMM == "" || i.Library == "" || i.Core == "" {
+		t.Fatalf("Read() = %+v: a field is empty or wrong", i)
+	}
+	j := Read("v1.2.3", "abc123")
+	if j.Version != "v1.2.3" || j.Commit != "abc123" {
+		t.Fatalf("stamped version and commit not kept: %+v", j)
+	}
+	for _, want := range []string{"gradprint v1.2.3", "commit abc123", runtime.Version(), "gemm " + j.GEMM, "core " + j.Core} {
+		if !strings.Contains(j.String(), want) {
+			t.Errorf("%q lacks %q", j.String(), want)
+		}
+	}
+}

@@ -498,3 +498,37 @@ type DegradedInputRow struct {
 	NClean     int     `col:"n_clean"`
 	NDegraded  int     `col:"n_degraded"`
 }
+
+// RunComparison is run_comparison.sql: two analyze runs side by side, the
+// AUC drop per corruption and severity and the mean saliency RMSE per
+// layer (a plain model against an augmented one, say).
+func RunComparison() Named[RunComparisonParams, RunComparisonRow] {
+	return Named[RunComparisonParams, RunComparisonRow]{"run_comparison"}
+}
+
+type RunComparisonParams struct {
+	RunA   Opt[string] `param:"run_a"`
+	RunB   Opt[string] `param:"run_b"`
+	Split  Opt[string] `param:"split"`
+	Method Opt[string] `param:"method"`
+}
+
+// RunComparisonRow is one measure at one corruption and severity (and,
+// for mean_rmse, one layer) of both runs.
+type RunComparisonRow struct {
+	Measure    string  `col:"measure"` // delta_auc or mean_rmse
+	Corruption string  `col:"corruption"`
+	Severity   int     `col:"severity"`
+	LayerDepth int     `col:"layer_depth"` // -1 for delta_auc
+	Layer      string  `col:"layer"`
+	LayerAlias string  `col:"layer_alias"`
+	A          float64 `col:"value_a"` // NaN where run a lacks the cell
+	B          float64 `col:"value_b"`
+	Difference float64 `col:"difference"` // b - a
+	NA         int     `col:"n_a"`
+	NB         int     `col:"n_b"`
+	RunA       string  `col:"run_a"`
+	RunB       string  `col:"run_b"`
+	AugmentA   string  `col:"augment_a"`
+	AugmentB   string  `col:"augment_b"`
+}

@@ -93,6 +93,11 @@ func TestTypedQueriesMatchTheirFiles(t *testing.T) {
 			checkTyped(t, db, queries.SaliencyGrid(), func(p *queries.SaliencyGridParams) { p.ImageID = queries.Some(0) })
 		},
 		"training_curves": func() { checkTyped(t, db, queries.TrainingCurves(), nil) },
+		"run_comparison": func() {
+			checkTyped(t, db, queries.RunComparison(), func(p *queries.RunComparisonParams) {
+				p.RunA, p.RunB = queries.Some("r1"), queries.Some("r2")
+			})
+		},
 	}
 	for _, q := range queries.List() {
 		check, ok := checked[q.Name]
@@ -190,5 +195,69 @@ func TestDecodeRows(t *testing.T) {
 	}
 	if _, err := queries.DecodeRows[mapRow]([]string{"map", "image", "seed", "at"}, [][]any{{nil, nil, int64(-1), nil}}); err == nil {
 		t.Error("a negative seed decoded into uint64")
+	}
+}
+
+// run_comparison puts each run's own delta_auc and layer means side by
+// side: its columns equal what delta_auc and a plain average give per run,
+// and difference is b - a.
+func TestRunComparisonSidesAreEachRunsOwn(t *testing.T) {
+	db, _ := openFixture(t)
+	ctx := context.Background()
+	p := queries.RunComparison().Defaults()
+	p.RunA, p.RunB = queries.Some("r1"), queries.Some("r2")
+	cmp, err := queries.RunComparison().Run(ctx, db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drops := map[string]map[[2]any]float64{}
+	for _, run := range []string{"r1", "r2"} {
+		dp := queries.DeltaAUC().Defaults()
+		dp.Run = queries.Some(run)
+		d, err := queries.DeltaAUC().Run(ctx, db, dp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drops[run] = map[[2]any]float64{}
+		for _, r := range d.Rows {
+			drops[run][[2]any{r.Corruption, r.Severity}] = r.DeltaAUC
+		}
+	}
+	var nDrop, nRMSE int
+	for _, r := range cmp.Rows {
+		if r.RunA != "r1" || r.RunB != "r2" || r.AugmentA != "none" || r.AugmentB != "none" {
+			t.Fatalf("row %+v: want runs r1, r2 and augmentation none", r)
+		}
+		if math.Abs(r.Difference-(r.B-r.A)) > 1e-12 {
+			t.Fatalf("row %+v: difference is not b - a", r)
+		}
+		switch r.Measure {
+		case "delta_auc":
+			nDrop++
+			k := [2]any{r.Corruption, r.Severity}
+			if r.A != drops["r1"][k] || r.B != drops["r2"][k] || r.LayerDepth != -1 {
+				t.Fatalf("delta_auc %v: %g / %g, delta_auc query %g / %g", k, r.A, r.B, drops["r1"][k], drops["r2"][k])
+			}
+		case "mean_rmse":
+			nRMSE++
+			if r.Layer == "" || r.NA == 0 || r.NB == 0 {
+				t.Fatalf("mean_rmse row %+v lacks a layer or a side", r)
+			}
+		default:
+			t.Fatalf("measure %q", r.Measure)
+		}
+	}
+	if nDrop == 0 || nRMSE == 0 {
+		t.Fatalf("%d delta_auc and %d mean_rmse rows: want both", nDrop, nRMSE)
+	}
+	// One layer mean, against the saliency rows themselves.
+	last := cmp.Rows[len(cmp.Rows)-1]
+	var want float64
+	if err := db.QueryRowContext(ctx, `SELECT avg(rmse::DOUBLE) FROM saliency WHERE run_id = 'r2' AND split = 'test'
+		AND method = 'gradcampp' AND corruption = ? AND severity = ? AND layer = ?`, last.Corruption, last.Severity, last.Layer).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if last.Measure != "mean_rmse" || math.Abs(last.B-want) > 1e-12 {
+		t.Fatalf("last row %+v: run b mean %g, saliency rows give %g", last, last.B, want)
 	}
 }

@@ -62,6 +62,11 @@ type Param struct {
 	Description string
 }
 
+// Required reports whether the parameter must be given: its description
+// ends in "(required)" (no default can select anything, as for the two
+// runs a comparison compares).
+func (p Param) Required() bool { return strings.HasSuffix(p.Description, "(required)") }
+
 // Query is one named query.
 type Query struct {
 	Name        string
@@ -215,6 +220,10 @@ func (q Query) Bind(params map[string]string) (Statement, error) {
 		v, ok := params[p.Name]
 		if !ok {
 			v = p.Default
+		}
+		if p.Required() && v == "" {
+			return st, fmt.Errorf("query %s: parameter %s is required (%s): pass --param %s=...",
+				q.Name, p.Name, strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(p.Description, "(required)")), ","), p.Name)
 		}
 		val, err := convert(p.Type, v)
 		if err != nil {

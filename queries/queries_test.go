@@ -157,10 +157,14 @@ func TestHeadersDeclareExactlyTheParametersUsed(t *testing.T) {
 	}
 }
 
+// fixtureParams are the parameters of queries whose required parameters
+// have no default (run_comparison's two runs).
+var fixtureParams = map[string]map[string]string{"run_comparison": {"run_a": "r1", "run_b": "r2"}}
+
 func TestEveryQueryRunsOnFixture(t *testing.T) {
 	db, _ := openFixture(t)
 	for _, q := range queries.List() {
-		r := run(t, db, q.Name, nil)
+		r := run(t, db, q.Name, fixtureParams[q.Name])
 		if len(r.Rows) == 0 {
 			t.Errorf("%s: no rows on the fixture", q.Name)
 			continue
@@ -592,7 +596,7 @@ func TestExportFailsCleanly(t *testing.T) {
 func TestAnswerTypesAreNotebookFriendly(t *testing.T) {
 	db, _ := openFixture(t)
 	for _, q := range queries.List() {
-		r := run(t, db, q.Name, nil)
+		r := run(t, db, q.Name, fixtureParams[q.Name])
 		for _, c := range r.Columns {
 			if c.Type == "HUGEINT" || strings.HasPrefix(c.Type, "DECIMAL") {
 				t.Errorf("%s.%s is %s; cast it to BIGINT or DOUBLE", q.Name, c.Name, c.Type)
@@ -674,5 +678,13 @@ func TestQueriesAreSandboxedToTheWarehouse(t *testing.T) {
 	defer open.Close()
 	if _, err := open.ExecContext(ctx, "COPY (SELECT 1 AS a) TO '"+outside+"'"); err != nil {
 		t.Fatalf("with ExternalAccess: %v", err)
+	}
+}
+
+func TestRequiredParameterMustBeGiven(t *testing.T) {
+	db, _ := openFixture(t)
+	_, err := queries.Run(context.Background(), db, "run_comparison", map[string]string{"run_a": "r1"})
+	if err == nil || !strings.Contains(err.Error(), "parameter run_b is required") || !strings.Contains(err.Error(), "--param run_b=") {
+		t.Fatalf("run_comparison without run_b: %v", err)
 	}
 }

@@ -24,6 +24,7 @@ type (
 	SilentFailuresAnswer    = queries.Answer[queries.SettingParams, queries.SilentFailureRow]
 	DegradedInputAnswer     = queries.Answer[queries.DegradedInputParams, queries.DegradedInputRow]
 	RiskGuaranteeAnswer     = queries.Answer[queries.SettingParams, queries.RiskGuaranteeRow]
+	RunComparisonAnswer     = queries.Answer[queries.RunComparisonParams, queries.RunComparisonRow]
 )
 
 // ReportInput holds the answers of the named queries a report draws. Each
@@ -49,6 +50,10 @@ type ReportInput struct {
 	// Guarantees is one regime's risk guarantee; the index shows its rows
 	// pooled over severities.
 	Guarantees RiskGuaranteeAnswer
+	// Comparison puts this analyze run beside another (report --compare);
+	// its layer figure is drawn at ComparisonSeverity.
+	Comparison         RunComparisonAnswer
+	ComparisonSeverity int
 }
 
 // job renders one figure.
@@ -143,6 +148,7 @@ func plan(in ReportInput, o Options) ([]job, []Table, error) {
 	}
 	jobs = append(jobs, failure...)
 	jobs = append(jobs, severityJobs(in, o)...)
+	jobs = append(jobs, comparisonJobs(in.Comparison, in.ComparisonSeverity, o)...)
 	guarantees, err := guaranteeTables(in.Guarantees)
 	if err != nil {
 		return nil, nil, err
@@ -186,6 +192,24 @@ func severityJobs(in ReportInput, o Options) []job {
 		}
 	}
 	return jobs
+}
+
+// comparisonJobs are the two figures of a run comparison, or none without
+// rows.
+func comparisonJobs(c RunComparisonAnswer, severity int, o Options) []job {
+	if len(c.Rows) == 0 {
+		return nil
+	}
+	return []job{
+		{Figure{"run_comparison_delta_auc.png", "AUC drop, two models side by side",
+			"AUC of the clean test split minus AUC of each corrupted copy for analyze run a and run b (for example a plain model and one trained with corruption augmentation: the thesis's Figures 3.1 and 3.2), one panel per corruption against severity.",
+			[]queries.Ref{c.Ref()}},
+			func() (*Rendered, error) { return RunComparisonDeltaAUC(c.Rows, o) }},
+		{Figure{"run_comparison_layers.png", fmt.Sprintf("Saliency change by layer, two models side by side (severity %d)", severity),
+			fmt.Sprintf("Mean saliency RMSE over all test images per layer at severity %d, a row of panels per analyze run and a column per corruption, each panel titled with its AUC drop (the thesis's Figures 3.3 and 3.4).", severity),
+			[]queries.Ref{c.Ref()}},
+			func() (*Rendered, error) { return RunComparisonLayers(c.Rows, severity, o) }},
+	}
 }
 
 // column is one string column of rows.

@@ -146,6 +146,17 @@ func globEscape(path string) string {
 
 // emptySQL is a query with the table's columns and no rows, for tables that
 // have no files yet, so that queries over them still bind.
+// viewSQL is a table's view over its files: every column of the schema,
+// typed as the schema says, even where all files predate a column (such a
+// column reads as NULL), so queries written for today's schema run on any
+// warehouse.
+func viewSQL(t rows.Table, files []string) string {
+	if len(files) == 0 {
+		return emptySQL(t)
+	}
+	return emptySQL(t) + " UNION ALL BY NAME " + readParquetSQL(files)
+}
+
 func emptySQL(t rows.Table) string {
 	var cols []string
 	for _, c := range Columns(t) {
@@ -180,10 +191,7 @@ func (db *DB) init(ctx context.Context, opts DBOptions) error {
 			}
 		}
 		db.files[t.Name] = files[t.Name]
-		body := emptySQL(t)
-		if len(files[t.Name]) > 0 {
-			body = readParquetSQL(files[t.Name])
-		}
+		body := viewSQL(t, files[t.Name])
 		if _, err := db.ExecContext(ctx, "CREATE VIEW "+sqlIdent(t.Name)+" AS "+body); err != nil {
 			return fmt.Errorf("warehouse: view %s over %s: %w", t.Name, filepath.Join(db.Root, t.Name), explainFiles(files[t.Name], err))
 		}
@@ -223,10 +231,7 @@ func (db *DB) runStatuses(ctx context.Context, opts DBOptions) (map[RunRef]bool,
 			return nil, fmt.Errorf("warehouse: %w", err)
 		}
 	}
-	allRuns := emptySQL(runsTable)
-	if len(runFiles) > 0 {
-		allRuns = readParquetSQL(runFiles)
-	}
+	allRuns := viewSQL(runsTable, runFiles)
 	if _, err := db.ExecContext(ctx, "CREATE OR REPLACE VIEW all_runs AS "+allRuns); err != nil {
 		return nil, fmt.Errorf("warehouse: view all_runs over %s: %w", filepath.Join(db.Root, rows.TableRuns), explainFiles(runFiles, err))
 	}

@@ -106,16 +106,35 @@ func parseShard(spec string) (int, int, error) {
 	return i, n, nil
 }
 
+// corruptionFlags say which corruptions and severities a step applies
+// (analyze, fingerprint and train's augmentation alike).
+type corruptionFlags struct {
+	corruptions, severities string
+}
+
+func (c *corruptionFlags) register(fs *pflag.FlagSet, what string) {
+	fs.StringVar(&c.corruptions, "corruptions", "", "comma-separated "+what+" (default: all of the preset)")
+	fs.StringVar(&c.severities, "severities", "1-5", "severities 1 to 5, e.g. 1,3 or 1-5 (each once)")
+}
+
+func (c *corruptionFlags) parse() ([]string, []int, error) {
+	sev, err := parseInts(c.severities)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--severities: %w", err)
+	}
+	return splitList(c.corruptions), sev, nil
+}
+
 // variantFlags are the flags that say which variants of each image a
 // sharded step produces (analyze and fingerprint alike).
 type variantFlags struct {
-	model, corruptions, severities, layers, shard string
+	corruptionFlags
+	model, layers, shard string
 }
 
 func (v *variantFlags) register(fs *pflag.FlagSet, what string) {
 	fs.StringVar(&v.model, "model", "", "model file (.safetensors) from gradprint train or PyTorch")
-	fs.StringVar(&v.corruptions, "corruptions", "", "comma-separated "+what+" (default: all of the preset)")
-	fs.StringVar(&v.severities, "severities", "1-5", "severities 1 to 5, e.g. 1,3 or 1-5 (each once)")
+	v.corruptionFlags.register(fs, what)
 	fs.StringVar(&v.layers, "layers", "", "layers by name (layer1.0.conv2) or thesis alias (1_2); default the thesis's eight")
 	fs.StringVar(&v.shard, "shard", "", "i/n: process every n-th chunk starting at i (default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS, else 0/1)")
 }
@@ -128,10 +147,10 @@ type variants struct {
 }
 
 func (v *variantFlags) parse() (variants, error) {
-	out := variants{corruptions: splitList(v.corruptions), layers: splitList(v.layers)}
+	out := variants{layers: splitList(v.layers)}
 	var err error
-	if out.severities, err = parseInts(v.severities); err != nil {
-		return out, fmt.Errorf("--severities: %w", err)
+	if out.corruptions, out.severities, err = v.corruptionFlags.parse(); err != nil {
+		return out, err
 	}
 	out.shard, out.shards, err = parseShard(v.shard)
 	return out, err

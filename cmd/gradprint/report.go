@@ -31,5 +31,6 @@ warehouse: rerun it after any query change.`,
 	f.IntVar(&o.Severity, "severity", o.Severity, "severity of the saliency grid, 1 to 5")
 	f.IntVar(&o.ImageID, "image-id", o.ImageID, "test image of the montage and saliency grid, one whose maps analyze stored (default -1: the first stored one)")
 	f.IntVar(&o.Width, "width", o.Width, "figure width in pixels, 800 to 8000")
+	f.StringVar(&o.Compare, "compare", "", "another analyze run id to draw beside this one (AUC drop and layer profile of both, e.g. a plain and an augmented model)")
 	return cmd
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/gradprint/gradprint/compute/metrics"
@@ -45,6 +44,11 @@ type Recipe struct {
 	// Patience stops training after this many epochs without a better
 	// validation AUC (0 = never stop early).
 	Patience int `json:"patience"`
+	// Augment corrupts training samples on the fly; nil trains on the
+	// clean images only (and is absent from the JSON, so run ids of plain
+	// training stay as they were). Model selection always uses the clean
+	// validation split.
+	Augment *Augmentation `json:"augment,omitempty"`
 }
 
 // DefaultRecipe is the MedMNIST v2 ResNet recipe (REFERENCE section 2).
@@ -73,7 +77,7 @@ func (r Recipe) Validate() error {
 			return fmt.Errorf("recipe: milestone %g, want a fraction in (0, 1)", m)
 		}
 	}
-	return nil
+	return r.Augment.Validate()
 }
 
 // LRAt is the learning rate of a 0-based epoch: LR times Gamma for every
@@ -97,7 +101,8 @@ type Epoch struct {
 	ValLoss     float64 `json:"val_loss"`
 	ValAUC      float64 `json:"val_auc"`
 	ValACC      float64 `json:"val_acc"`
-	ImagesPerS  float64 `json:"images_per_s"`
+	Samples     int     `json:"samples"`      // training samples seen (images x variants under augmentation)
+	ImagesPerS  float64 `json:"images_per_s"` // training samples per second
 	Seconds     float64 `json:"seconds"`
 	IsBest      bool    `json:"is_best"`
 	SecondsLeft float64 `json:"-"`
@@ -114,10 +119,20 @@ type Result struct {
 // Fit trains m on tr, selects the epoch with the best validation AUC on va,
 // restores it, and returns the history. onEpoch (may be nil) sees every
 // record as it completes. Cancelling ctx stops between batches with
-// ctx.Err(); the model then holds the best epoch so far.
+// ctx.Err(); the model then holds the best epoch so far. A recipe with
+// augmentation needs FitAugmented.
 func Fit(ctx context.Context, m Learner, tr, va *ingest.Dataset, r Recipe, onEpoch func(Epoch)) (*Result, error) {
+	return FitAugmented(ctx, m, tr, va, r, nil, onEpoch)
+}
+
+// FitAugmented is Fit with r.Augment applied through cor, which corrupts
+// each batch as it is filled: memory is one batch whatever the mode.
+func FitAugmented(ctx context.Context, m Learner, tr, va *ingest.Dataset, r Recipe, cor Corrupter, onEpoch func(Epoch)) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if r.Augment != nil && cor == nil {
+		return nil, fmt.Errorf("train: augment mode %s needs a corrupter", r.Augment.Mode)
 	}
 	if tr.N == 0 || va.N == 0 {
 		return nil, fmt.Errorf("train: empty split (train %d images, val %d)", tr.N, va.N)
@@ -126,52 +141,28 @@ func Fit(ctx context.Context, m Learner, tr, va *ingest.Dataset, r Recipe, onEpo
 		return nil, fmt.Errorf("train: train split %dx%dx%d/%d classes and val split %dx%dx%d/%d classes differ",
 			tr.H, tr.W, tr.C, tr.NumClasses(), va.H, va.W, va.C, va.NumClasses())
 	}
-	rng := rand.New(rand.NewPCG(r.Seed, 0x747261696e)) // "train"
-	order := make([]int, tr.N)
-	for i := range order {
-		order[i] = i
-	}
-	isz := tr.ImageSize()
-	batch := make([]uint8, r.BatchSize*isz)
-	labels := make([]int, r.BatchSize)
-
+	l := &loop{m: m, tr: tr, r: r, cor: cor, plan: newPlan(r.Augment, tr.N, r.Seed)}
+	l.batch, l.labels = make([]uint8, r.BatchSize*tr.ImageSize()), make([]int, r.BatchSize)
 	res := &Result{BestEpoch: -1, BestValAUC: math.Inf(-1)}
 	var best any
 	start := time.Now()
 	stale := 0
 	for ep := 0; ep < r.Epochs; ep++ {
 		t0 := time.Now()
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		lr := r.LRAt(ep)
-		var lossSum float64
-		for b := 0; b < tr.N; b += r.BatchSize {
-			if err := ctx.Err(); err != nil {
+		rec, err := l.epoch(ctx, ep)
+		if err != nil {
+			if ctx.Err() != nil {
 				return finish(res, m, best, start, err)
 			}
-			n := min(r.BatchSize, tr.N-b)
-			for k := 0; k < n; k++ {
-				copy(batch[k*isz:(k+1)*isz], tr.Image(order[b+k]))
-				labels[k] = tr.Labels[order[b+k]]
-			}
-			loss, err := m.Step(batch[:n*isz], labels[:n], n, tr.H, tr.W, tr.C, float32(lr))
-			if err != nil {
-				return nil, fmt.Errorf("train: epoch %d batch %d: %w", ep+1, b/r.BatchSize, err)
-			}
-			if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
-				return nil, fmt.Errorf("train: epoch %d batch %d: loss is %v (diverged; lower --lr)", ep+1, b/r.BatchSize, loss)
-			}
-			lossSum += float64(loss) * float64(n)
+			return nil, err
 		}
 		trainSec := time.Since(t0).Seconds()
 		ev, err := Evaluate(m, va, r.EvalBatch)
 		if err != nil {
 			return nil, fmt.Errorf("train: epoch %d validation: %w", ep+1, err)
 		}
-		rec := Epoch{
-			Epoch: ep + 1, LR: lr, TrainLoss: lossSum / float64(tr.N),
-			ValLoss: ev.Loss, ValAUC: ev.AUC, ValACC: ev.ACC,
-			ImagesPerS: float64(tr.N) / trainSec, Seconds: time.Since(t0).Seconds(),
-		}
+		rec.ValLoss, rec.ValAUC, rec.ValACC = ev.Loss, ev.AUC, ev.ACC
+		rec.ImagesPerS, rec.Seconds = float64(rec.Samples)/trainSec, time.Since(t0).Seconds()
 		if ev.AUC > res.BestValAUC || res.BestEpoch < 0 {
 			res.BestEpoch, res.BestValAUC = rec.Epoch, ev.AUC
 			rec.IsBest = true
@@ -191,6 +182,53 @@ func Fit(ctx context.Context, m Learner, tr, va *ingest.Dataset, r Recipe, onEpo
 		}
 	}
 	return finish(res, m, best, start, nil)
+}
+
+// loop holds one fit's batch buffers and sample plan.
+type loop struct {
+	m      Learner
+	tr     *ingest.Dataset
+	r      Recipe
+	cor    Corrupter
+	plan   *plan
+	batch  []uint8
+	labels []int
+}
+
+// epoch runs the optimisation steps of 0-based epoch ep and returns its
+// record without the validation figures.
+func (l *loop) epoch(ctx context.Context, ep int) (Epoch, error) {
+	samples := l.plan.epoch()
+	lr := l.r.LRAt(ep)
+	isz, tr := l.tr.ImageSize(), l.tr
+	var lossSum float64
+	for b := 0; b < len(samples); b += l.r.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return Epoch{}, err
+		}
+		n := min(l.r.BatchSize, len(samples)-b)
+		for k, s := range samples[b : b+n] {
+			dst := l.batch[k*isz : (k+1)*isz]
+			if s.variant == 0 {
+				copy(dst, tr.Image(s.image))
+			} else {
+				corr, sev := l.r.Augment.variant(s.variant)
+				if err := l.cor.Corrupt(dst, tr.Image(s.image), tr.H, tr.W, tr.C, corr, sev, l.plan.runSeed(l.r.Seed, ep), int64(s.image)); err != nil {
+					return Epoch{}, fmt.Errorf("train: epoch %d: augment image %d with %s severity %d: %w", ep+1, s.image, corr, sev, err)
+				}
+			}
+			l.labels[k] = tr.Labels[s.image]
+		}
+		loss, err := l.m.Step(l.batch[:n*isz], l.labels[:n], n, tr.H, tr.W, tr.C, float32(lr))
+		if err != nil {
+			return Epoch{}, fmt.Errorf("train: epoch %d batch %d: %w", ep+1, b/l.r.BatchSize, err)
+		}
+		if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+			return Epoch{}, fmt.Errorf("train: epoch %d batch %d: loss is %v (diverged; lower --lr)", ep+1, b/l.r.BatchSize, loss)
+		}
+		lossSum += float64(loss) * float64(n)
+	}
+	return Epoch{Epoch: ep + 1, LR: lr, TrainLoss: lossSum / float64(len(samples)), Samples: len(samples)}, nil
 }
 
 func finish(res *Result, m Learner, best any, start time.Time, cause error) (*Result, error) {

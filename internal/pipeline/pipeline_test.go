@@ -235,6 +235,9 @@ func TestStudyRejectsUnknownKeys(t *testing.T) {
 		{"seed: 1\n", "datasets"},
 		{"datasets: [{size: 28}]\n", "datasets[0].flag"},
 		{"datasets: [{flag: breastmnist}]\nanalyze: {select: some}\n", "select"},
+		{"datasets: [{flag: breastmnist}]\ntrain: {augment: mixup}\n", "--augment"},
+		{"datasets: [{flag: breastmnist, augment: random, augment_p: 2}]\n", "--augment-p"},
+		{"datasets: [{flag: breastmnist}]\ntrain: {augment: thesis, augment_p: 0.5}\n", "only with --augment random"},
 	} {
 		if err := os.WriteFile(file, []byte(c.text), 0o644); err != nil {
 			t.Fatal(err)
@@ -250,8 +253,15 @@ func TestThesisStudyExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Datasets) != 8 || st.Train.Epochs != 100 || len(st.Analyze.Layers) != 8 || *st.Analyze.PerClass != 0 {
+	if len(st.Datasets) != 9 || st.Train.Epochs != 100 || len(st.Analyze.Layers) != 8 || *st.Analyze.PerClass != 0 {
 		t.Fatalf("example study %+v", st)
+	}
+	// The augmented BreastMNIST model has a model file of its own, and the
+	// analysis's corruptions and severities.
+	plain, aug := st.augment(st.Datasets[0]), st.augment(st.Datasets[1])
+	if plain.Mode != "none" || aug.Mode != "thesis" || len(aug.Corruptions) != 5 || len(aug.Severities) != 5 ||
+		plain.fileSuffix() != "" || aug.fileSuffix() != "-augment-thesis" {
+		t.Fatalf("example study augmentation: plain %+v, augmented %+v", plain, aug)
 	}
 	layers, err := resolveLayers(st.Analyze.Layers)
 	if err != nil || len(layers) != 8 {
@@ -315,5 +325,96 @@ func TestFlagFollowsTheFingerprintRunsSeed(t *testing.T) {
 	fc, err := decodeConfig[FlagConfig](run)
 	if err != nil || run.Seed != 7 || fc.Seed != 7 {
 		t.Fatalf("flag run seed %d, config %+v (%v): want the fingerprint run's seed 7", run.Seed, fc, err)
+	}
+}
+
+// Thesis augmentation trains on every copy (samples = images x variants),
+// records its settings with the run and in every training row, and saves
+// its model beside the plain one; the copies never enlarge the dataset.
+func TestTrainWithThesisAugmentation(t *testing.T) {
+	f := smallFixture(t)
+	out := t.TempDir()
+	o := smallTrain(f.data, "")
+	o.Augment.Mode, o.Augment.Corruptions, o.Augment.Severities = "thesis", []string{"contrast", "gaussian_noise"}, []int{1, 4}
+	res, err := Train(context.Background(), testEnv(out, 3), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(out, "models", "data_16-augment-thesis.safetensors"); res.Model != want {
+		t.Fatalf("augmented model at %s, want %s", res.Model, want)
+	}
+	cat := warehouse.NewCatalog(filepath.Join(out, "warehouse"))
+	run, err := cat.Run(res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := decodeConfig[TrainConfig](run)
+	if a := tc.Recipe.Augment; err != nil || a == nil || a.Mode != "thesis" || a.Preset != "imagenet-c" || len(a.Corruptions) != 2 || len(a.Severities) != 2 {
+		t.Fatalf("recorded augmentation %+v (%v)", tc.Recipe.Augment, err)
+	}
+	eps, err := warehouse.Read[rows.Training](cat, warehouse.RunRef{Dataset: run.Dataset, RunID: run.RunID})
+	if err != nil || len(eps) == 0 {
+		t.Fatalf("training rows %d, %v", len(eps), err)
+	}
+	for _, e := range eps {
+		if e.Augment != "thesis" || e.Samples != 48*5 {
+			t.Fatalf("training row %+v: want augment thesis and 240 samples (48 images x 5 variants)", e)
+		}
+	}
+	plain, err := decodeConfig[TrainConfig](mustRun(t, f))
+	if err != nil || plain.Recipe.Augment != nil || res.RunID == f.train.RunID {
+		t.Fatalf("plain run %s config %+v: want no augmentation and another run id than %s", f.train.RunID, plain.Recipe, res.RunID)
+	}
+}
+
+func mustRun(t *testing.T, f fixture) rows.RunMeta {
+	t.Helper()
+	run, err := warehouse.NewCatalog(filepath.Join(filepath.Dir(f.data), "warehouse")).Run(f.train.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// report --compare draws two analyze runs side by side from run_comparison
+// and refuses a run that is not another complete analyze run.
+func TestReportComparesTwoAnalyzeRuns(t *testing.T) {
+	f := smallFixture(t)
+	out := t.TempDir()
+	ctx := context.Background()
+	e := testEnv(out, 3)
+	a, err := Analyze(ctx, e, smallAnalyze(f.data, f.model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := smallAnalyze(f.data, f.model)
+	other.Corruptions = []string{"contrast", "brightness"}
+	b, err := Analyze(ctx, e, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultReportOptions()
+	o.Run, o.Compare, o.Severity = a.RunID, b.RunID, 4
+	res, err := Report(ctx, e, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Report(ctx, e, ReportOptions{Run: a.RunID, Method: o.Method, Severity: 4, ImageID: -1, Width: o.Width, Dir: filepath.Join(out, "plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Figures != plain.Figures+2 {
+		t.Fatalf("report with --compare has %d figures, without %d: want two more", res.Figures, plain.Figures)
+	}
+	for _, name := range []string{"run_comparison_delta_auc.png", "run_comparison_layers.png"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(res.Index), name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []string{"analyze-000000000000", a.RunID, f.train.RunID} {
+		o.Compare = bad
+		if _, err := Report(ctx, e, o); err == nil || !strings.Contains(err.Error(), "--compare") {
+			t.Errorf("--compare %s: err %v, want one naming --compare", bad, err)
+		}
 	}
 }

@@ -25,6 +25,9 @@ type ReportOptions struct {
 	Severity int // severity of the saliency grid; one the run lacks falls back to the middle one stored
 	ImageID  int
 	Width    int // figure width in pixels, MinReportPx to MaxReportPx
+	// Compare, an analyze run id, adds the run comparison: this run as a,
+	// Compare as b.
+	Compare string
 }
 
 // DefaultReportOptions draws Grad-CAM++, and the saliency grid at the
@@ -128,6 +131,9 @@ func reportInput(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse,
 			return in, err
 		}
 	}
+	if err := comparisonAnswer(ctx, db, wh, an, o, &in); err != nil {
+		return in, err
+	}
 	fl, err := failureRunOf(wh, an)
 	if errors.Is(err, warehouse.ErrNoRun) {
 		return in, nil
@@ -136,6 +142,31 @@ func reportInput(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse,
 		return in, err
 	}
 	return in, failureAnswers(ctx, db, fl, &in)
+}
+
+// comparisonAnswer asks run_comparison of the analyze run against
+// o.Compare, which must be another complete analyze run.
+func comparisonAnswer(ctx context.Context, db *warehouse.DB, wh *warehouse.Warehouse, an rows.RunMeta, o ReportOptions, in *reports.ReportInput) error {
+	if o.Compare == "" {
+		return nil
+	}
+	other, err := wh.Run(o.Compare)
+	if err != nil {
+		return fmt.Errorf("--compare %s: %w", o.Compare, err)
+	}
+	if other.Kind != "analyze" || other.Status != rows.StatusComplete {
+		return fmt.Errorf("--compare %s: a %s %s run; want a complete analyze run", o.Compare, other.Status, other.Kind)
+	}
+	if other.RunID == an.RunID {
+		return fmt.Errorf("--compare %s: the run the report is of; want another analyze run", o.Compare)
+	}
+	p := queries.RunComparison().Defaults()
+	p.RunA, p.RunB, p.Method = queries.Some(an.RunID), queries.Some(other.RunID), queries.Some(o.Method)
+	if in.Comparison, err = queries.RunComparison().Run(ctx, db, p); err != nil {
+		return err
+	}
+	in.ComparisonSeverity = o.Severity
+	return nil
 }
 
 // failureAnswers asks the failure study's queries of failure run fl.

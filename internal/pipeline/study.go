@@ -26,22 +26,30 @@ type StudyFile struct {
 	Failure  StudyFailure   `yaml:"failure"`
 }
 
-// StudyDataset is one dataset at one size, with an optional explicit file
-// and an optional pre-trained model (which skips training).
+// StudyDataset is one dataset at one size, with an optional explicit file,
+// an optional pre-trained model (which skips training) and an optional
+// augmentation of its own (overriding train.augment), so one study can hold
+// a plain and an augmented model of the same dataset.
 type StudyDataset struct {
-	Flag  string `yaml:"flag"`
-	Size  int    `yaml:"size"`
-	Data  string `yaml:"data"`
-	Model string `yaml:"model"`
+	Flag     string   `yaml:"flag"`
+	Size     int      `yaml:"size"`
+	Data     string   `yaml:"data"`
+	Model    string   `yaml:"model"`
+	Augment  string   `yaml:"augment"`
+	AugmentP *float64 `yaml:"augment_p"`
 }
 
 // StudyTrain overrides the training recipe; zero values keep the default.
+// augment (none, thesis or random, with augment_p) uses the analysis's
+// preset, corruptions and severities.
 type StudyTrain struct {
-	Epochs int     `yaml:"epochs"`
-	Batch  int     `yaml:"batch"`
-	LR     float64 `yaml:"lr"`
-	Width  float64 `yaml:"width"`
-	Init   string  `yaml:"init"`
+	Epochs   int      `yaml:"epochs"`
+	Batch    int      `yaml:"batch"`
+	LR       float64  `yaml:"lr"`
+	Width    float64  `yaml:"width"`
+	Init     string   `yaml:"init"`
+	Augment  string   `yaml:"augment"`
+	AugmentP *float64 `yaml:"augment_p"`
 }
 
 // StudyAnalyze overrides the analysis; empty values keep the default.
@@ -93,6 +101,11 @@ func LoadStudy(path string) (*StudyFile, error) {
 	if _, err := st.analyzeOptions(StudyDataset{Flag: "synthetic", Size: 28}, ""); err != nil {
 		return nil, fmt.Errorf("study %s: analyze: %w", path, err)
 	}
+	for i, d := range st.Datasets {
+		if err := st.augment(d).validate(); err != nil {
+			return nil, fmt.Errorf("study %s: datasets[%d] (%s): train.augment: %w", path, i, d.Flag, err)
+		}
+	}
 	return &st, nil
 }
 
@@ -132,10 +145,13 @@ func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) err
 			return err
 		}
 	}
-	model := d.Model
+	model, aug := d.Model, st.augment(d)
+	name := part + aug.fileSuffix()
 	if model == "" {
-		model = filepath.Join(e.ModelsDir(), part+".safetensors")
-		if _, err := runStep(ctx, e, Train, st.trainOptions(src, model)); err != nil {
+		model = filepath.Join(e.ModelsDir(), name+".safetensors")
+		to := st.trainOptions(src, model)
+		to.Augment = aug
+		if _, err := runStep(ctx, e, Train, to); err != nil {
 			return err
 		}
 	}
@@ -143,7 +159,8 @@ func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) err
 	if err != nil {
 		return err
 	}
-	if _, err := runStep(ctx, e, Analyze, ao); err != nil {
+	ar, err := runStep(ctx, e, Analyze, ao)
+	if err != nil {
 		return err
 	}
 	if !st.Failure.Skip {
@@ -159,9 +176,31 @@ func studyDataset(ctx context.Context, e Env, st *StudyFile, d StudyDataset) err
 		}
 	}
 	ro := DefaultReportOptions()
-	ro.Dataset, ro.Dir = part, filepath.Join(e.Out, "report", part)
+	ro.Dataset, ro.Run, ro.Dir = part, ar.RunID, filepath.Join(e.Out, "report", name)
 	_, err = runStep(ctx, e, Report, ro)
 	return err
+}
+
+// augment is a dataset's augmentation: its own if it names one, else the
+// study's train.augment, with the analysis's corruptions and severities.
+func (st *StudyFile) augment(d StudyDataset) Augment {
+	a := DefaultTrainOptions().Augment
+	mode, p := st.Train.Augment, st.Train.AugmentP
+	if d.Augment != "" {
+		mode, p = d.Augment, d.AugmentP
+	}
+	if mode != "" {
+		a.Mode = mode
+	}
+	a.P = p
+	if st.Analyze.Preset != "" {
+		a.Preset = st.Analyze.Preset
+	}
+	a.Corruptions = st.Analyze.Corruptions
+	if len(st.Analyze.Severities) > 0 {
+		a.Severities = st.Analyze.Severities
+	}
+	return a
 }
 
 func (st *StudyFile) trainOptions(src DataSource, model string) TrainOptions {

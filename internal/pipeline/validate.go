@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/gradprint/gradprint/compute/fingerprint"
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/compute/saliency"
+	"github.com/gradprint/gradprint/compute/train"
 	"github.com/gradprint/gradprint/ingest"
 )
 
@@ -120,6 +122,32 @@ func (o TrainOptions) validate() error {
 	}
 	if math.IsNaN(o.Width) || o.Width < MinWidth || o.Width > MaxWidth {
 		return fmt.Errorf("--width %g: want %g to %g", o.Width, MinWidth, MaxWidth)
+	}
+	return o.Augment.validate()
+}
+
+func (a Augment) validate() error {
+	if err := oneOf("--augment", a.Mode, train.AugmentNone, train.AugmentThesis, train.AugmentRandom); err != nil {
+		return err
+	}
+	if a.P != nil {
+		if a.Mode != train.AugmentRandom {
+			return fmt.Errorf("--augment-p %g: only with --augment random (got --augment %s)", *a.P, a.Mode)
+		}
+		if !(*a.P >= 0 && *a.P <= 1) {
+			return fmt.Errorf("--augment-p %g: want a probability in [0, 1]", *a.P)
+		}
+	}
+	if a.Mode == train.AugmentNone {
+		return nil
+	}
+	if err := errors.Join(list("--corruptions", a.Corruptions, 0), list("--severities", a.Severities, 1)); err != nil {
+		return err
+	}
+	for _, s := range a.Severities {
+		if err := intIn("--severities", s, 1, 5); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -68,6 +68,8 @@ type Training struct {
 	ImagesPerS float64 `parquet:"images_per_s" doc:"training throughput during the epoch" unit:"images/s" range:"> 0"`
 	Seconds    float64 `parquet:"seconds" doc:"wall time of the epoch including validation" unit:"s" range:"> 0"`
 	IsBest     bool    `parquet:"is_best" doc:"true for the epoch whose model was kept (best validation AUC so far at the end of training)"`
+	Augment    string  `parquet:"augment,dict" doc:"training augmentation: none, thesis (every image and all its corrupted copies each epoch) or random p=P (each sample corrupted with probability P); null in runs from before augmentation existed" range:"none, thesis, random p=..."`
+	Samples    int32   `parquet:"samples" doc:"training samples seen in the epoch (images x variants under thesis augmentation); 0 in runs from before augmentation existed" range:">= 0"`
 }
 
 // Prediction is one image x variant (clean or one corruption at one severity).

@@ -13,23 +13,19 @@ import (
 // with one row of panels per run (Figures 3.3 against 3.4). Both are drawn
 // from run_comparison rows only.
 
-// comparisonLabel names a side of the comparison in legends and rows.
-func comparisonLabel(side, run, augment string) string {
-	return fmt.Sprintf("%s: %s (augment %s)", side, run, augment)
-}
-
-// checkComparison finds the two runs the rows compare.
-func checkComparison(rows []queries.RunComparisonRow, what string) (a, b string, err error) {
+// checkComparison finds the two runs the rows compare and names each side
+// for legends and row labels ("a: augment none"); runs names them in full.
+func checkComparison(rows []queries.RunComparisonRow, what string) (a, b, runs string, err error) {
 	if len(rows) == 0 {
-		return "", "", fmt.Errorf("%s: no rows (did run_comparison get two complete analyze runs as run_a and run_b?)", what)
+		return "", "", "", fmt.Errorf("%s: no rows (did run_comparison get two complete analyze runs as run_a and run_b?)", what)
 	}
 	r := rows[0]
 	for _, x := range rows {
 		if x.RunA != r.RunA || x.RunB != r.RunB {
-			return "", "", fmt.Errorf("%s: rows of more than one pair of runs (%s/%s and %s/%s)", what, r.RunA, r.RunB, x.RunA, x.RunB)
+			return "", "", "", fmt.Errorf("%s: rows of more than one pair of runs (%s/%s and %s/%s)", what, r.RunA, r.RunB, x.RunA, x.RunB)
 		}
 	}
-	return comparisonLabel("a", r.RunA, r.AugmentA), comparisonLabel("b", r.RunB, r.AugmentB), nil
+	return "a: augment " + r.AugmentA, "b: augment " + r.AugmentB, fmt.Sprintf("a = %s, b = %s", r.RunA, r.RunB), nil
 }
 
 // RunComparisonDeltaAUC draws the AUC drop (clean minus corrupted) of both
@@ -37,7 +33,7 @@ func checkComparison(rows []queries.RunComparisonRow, what string) (a, b string,
 // a dashed reference at 0 (no drop).
 func RunComparisonDeltaAUC(rows []queries.RunComparisonRow, o Options) (*Rendered, error) {
 	const what = "run comparison (AUC drop)"
-	la, lb, err := checkComparison(rows, what)
+	la, lb, runs, err := checkComparison(rows, what)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +56,7 @@ func RunComparisonDeltaAUC(rows []queries.RunComparisonRow, o Options) (*Rendere
 	return severityFigure(pts, sevSpec{
 		what:        what,
 		title:       "AUC drop under corruption, two models side by side",
-		subtitle:    "AUC on the clean test split minus AUC on the corrupted copy (positive = worse) · dashed: no drop",
+		subtitle:    runs + " · AUC on the clean test split minus AUC on the corrupted copy (positive = worse) · dashed: no drop",
 		yTitle:      "ΔAUC (clean − corrupted)",
 		legendTitle: "analyze run:",
 		minSev:      1,
@@ -74,7 +70,7 @@ func RunComparisonDeltaAUC(rows []queries.RunComparisonRow, o Options) (*Rendere
 // titled with its AUC drop.
 func RunComparisonLayers(rows []queries.RunComparisonRow, severity int, o Options) (*Rendered, error) {
 	const what = "run comparison (layers)"
-	la, lb, err := checkComparison(rows, what)
+	la, lb, runs, err := checkComparison(rows, what)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +106,7 @@ func RunComparisonLayers(rows []queries.RunComparisonRow, severity int, o Option
 		return nil, fmt.Errorf("%s: no mean_rmse rows at severity %d", what, severity)
 	}
 	if o.Title == "" {
-		o.Title = fmt.Sprintf("Saliency change by layer, two models side by side — severity %d", severity)
+		o.Title = fmt.Sprintf("Saliency change by layer, two models side by side (%s) — severity %d", runs, severity)
 	}
 	return LayerProfile(prof, LayerProfileOptions{Options: o, Severity: severity, Selection: "all"})
 }

@@ -35,7 +35,7 @@ func comparisonRows() []queries.RunComparisonRow {
 
 func TestRunComparisonFigures(t *testing.T) {
 	rows := comparisonRows()
-	want := []string{"a: analyze-plain (augment none)", "b: analyze-aug (augment thesis)"}
+	want := []string{"a: augment none", "b: augment thesis"}
 	f, err := RunComparisonDeltaAUC(rows, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -102,6 +102,7 @@ func TestBadInputsFailCleanly(t *testing.T) {
 		{[]string{"query", "nope"}, "unknown query"},
 		{[]string{"query", "layer_profile", "--param", "severity=three"}, "integer"},
 		{[]string{"--log-format", "xml", "datasets", "list"}, "--log-format"},
+		{[]string{"--progress", "bars", "version"}, "--progress"},
 		// bad files
 		{[]string{"train", "--data", notNPZ}, notNPZ},
 		{[]string{"train", "--data", filepath.Join(dir, "missing.npz")}, "missing.npz"},

@@ -23,6 +23,7 @@ type globals struct {
 	seed      uint64
 	quiet     bool
 	logFormat string
+	progress  string
 	cpuProf   string
 
 	stdout io.Writer
@@ -33,8 +34,10 @@ type globals struct {
 // progressMode says how long-running steps report on stderr.
 func (g *globals) progressMode() progress.Mode {
 	switch {
-	case g.quiet:
+	case g.quiet || g.progress == "none":
 		return progress.Quiet
+	case g.progress == "lines":
+		return progress.Lines
 	case g.logFormat == "json":
 		return progress.Quiet
 	default:
@@ -89,6 +92,9 @@ be wrong.`,
 				return fmt.Errorf("--log-format: want text or json, got %q", g.logFormat)
 			}
 			g.log = slog.New(h)
+			if g.progress != "auto" && g.progress != "lines" && g.progress != "none" {
+				return fmt.Errorf("--progress: want auto, lines or none, got %q", g.progress)
+			}
 			if g.cpuProf != "" {
 				f, err := os.Create(g.cpuProf)
 				if err != nil {
@@ -112,6 +118,7 @@ be wrong.`,
 	pf.Uint64Var(&g.seed, "seed", 1, "run seed; every random draw derives from it and it is recorded with the run")
 	pf.BoolVar(&g.quiet, "quiet", false, "no progress output, warnings only")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.StringVar(&g.progress, "progress", "auto", "progress on stderr: auto (a live line on a terminal, none elsewhere), lines (a plain line every 5 s, for logs and pods) or none")
 	pf.StringVar(&g.cpuProf, "cpuprofile", "", "write a Go CPU profile of the command to this file (for `go tool pprof`)")
 
 	root.AddCommand(

@@ -9,6 +9,7 @@ import (
 	"github.com/gradprint/gradprint/compute/analysis"
 	"github.com/gradprint/gradprint/ingest"
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newAnalyzeCmd(g *globals) *cobra.Command {
@@ -43,7 +44,7 @@ resumes an interrupted run.`,
 			if err != nil {
 				return err
 			}
-			return printStep(g.stdout, res)
+			return textout.Step(g.stdout, res)
 		},
 	}
 	f := cmd.Flags()

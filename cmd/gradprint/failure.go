@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newFailureCmd(g *globals) *cobra.Command {
@@ -33,7 +34,7 @@ should deploy. Everything is fitted on validation; test is only evaluated.`,
 			if err != nil {
 				return err
 			}
-			return printStep(g.stdout, res)
+			return textout.Step(g.stdout, res)
 		},
 	}
 	f := cmd.Flags()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gradprint/gradprint/compute/fingerprint"
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newFingerprintCmd(g *globals) *cobra.Command {
@@ -47,7 +48,7 @@ Probe presets: ` + strings.Join(presets, "; ") + `.`,
 			if err != nil {
 				return err
 			}
-			return printStep(g.stdout, res)
+			return textout.Step(g.stdout, res)
 		},
 	}
 	f := cmd.Flags()

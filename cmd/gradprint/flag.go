@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newFlagCmd(g *globals) *cobra.Command {
@@ -46,19 +44,7 @@ PNG files.`,
 			for _, w := range res.Warnings {
 				g.log.Warn(w)
 			}
-			fmt.Fprintf(g.stdout, "score %s: %s\n", res.Score, res.Why)
-			fmt.Fprintf(g.stdout, "threshold %.4g (%s): clean validation coverage %.3f, risk %.3f", res.Threshold.Threshold, res.Threshold.Target, res.Threshold.Coverage, res.Threshold.Risk)
-			if res.Bound >= 0 {
-				fmt.Fprintf(g.stdout, "; guaranteed risk <= %.3f with probability %.2f for images like the validation split (not for degraded ones)", res.Bound, 1-res.Delta)
-			}
-			fmt.Fprintf(g.stdout, "\ndegraded below degradation score %.4g (5%% of clean validation images)\n\n", res.DegradationThreshold)
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "image\tsource\tpredicted\tconfidence\tfailure_score\tlikely_wrong\tdegradation_score\tdegraded\n")
-			for _, im := range res.Images {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%.3f\t%v\t%.3f\t%v\n", im.ImageID, cell(im.Source), cell(im.Predicted), im.Confidence,
-					im.FailureScore, im.Flagged, im.DegradationScore, im.Degraded)
-			}
-			return tw.Flush()
+			return textout.Flag(g.stdout, res)
 		},
 	}
 	f := cmd.Flags()
@@ -70,13 +56,4 @@ PNG files.`,
 	f.Float64Var(&o.Delta, "delta", o.Delta, "with --risk: the guarantee holds with probability 1 - delta, delta in (0, 0.5]")
 	f.StringVar(&resize, "resize", "reject", "images of another size: reject (error) or resize (bilinear)")
 	return cmd
-}
-
-// cell keeps one value on one table line: a file name with a newline or a
-// tab (legal on Linux) is printed quoted, as Go would write it.
-func cell(s string) string {
-	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		return strconv.Quote(s)
-	}
-	return s
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -20,7 +21,7 @@ warehouse: rerun it after any query change.`,
 			if err != nil {
 				return err
 			}
-			return printStep(g.stdout, res)
+			return textout.Step(g.stdout, res)
 		},
 	}
 	f := cmd.Flags()

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newStudyCmd(g *globals) *cobra.Command {
@@ -38,7 +39,7 @@ skipped, so rerunning a study resumes it. See examples/thesis-study.yaml.`,
 func (g *globals) stepEnv() pipeline.Env {
 	e := g.env()
 	e.OnStep = func(r pipeline.StepResult) {
-		if err := printStep(g.stdout, r); err != nil {
+		if err := textout.Step(g.stdout, r); err != nil {
 			g.log.Warn("print step", "step", r.StepName(), "err", err)
 		}
 		g.log.Info("step done", "step", r.StepName())

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gradprint/gradprint/compute/resnet"
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newTrainCmd(g *globals) *cobra.Command {
@@ -43,7 +44,7 @@ split.`,
 			if err != nil {
 				return err
 			}
-			return printStep(g.stdout, res)
+			return textout.Step(g.stdout, res)
 		},
 	}
 	f := cmd.Flags()

@@ -1,10 +1,15 @@
-package main
+// Package textout writes the plain-text summaries gradprint prints on
+// stdout after a step: one line per step, the failure study's tables, and
+// flag's per-image judgements. It formats typed results and knows nothing
+// of flags or of how the results were computed.
+package textout
 
 import (
 	"fmt"
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -12,9 +17,9 @@ import (
 	"github.com/gradprint/gradprint/warehouse/rows"
 )
 
-// printStep writes the summary of one finished step to stdout, the same
-// whether the step ran on its own or inside a study or the demo.
-func printStep(w io.Writer, r pipeline.StepResult) error {
+// Step writes the summary of one finished step, the same whether the step
+// ran on its own or inside a study or the demo.
+func Step(w io.Writer, r pipeline.StepResult) error {
 	switch r := r.(type) {
 	case *pipeline.TrainResult:
 		if r.Skipped {
@@ -179,4 +184,31 @@ func writeFailureTable(w io.Writer, ms []rows.FailureMetric) error {
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// Flag writes flag's choice of score and thresholds, then one line per
+// image with both judgements: likely wrong, and degraded.
+func Flag(w io.Writer, res *pipeline.FlagResult) error {
+	fmt.Fprintf(w, "score %s: %s\n", res.Score, res.Why)
+	fmt.Fprintf(w, "threshold %.4g (%s): clean validation coverage %.3f, risk %.3f", res.Threshold.Threshold, res.Threshold.Target, res.Threshold.Coverage, res.Threshold.Risk)
+	if res.Bound >= 0 {
+		fmt.Fprintf(w, "; guaranteed risk <= %.3f with probability %.2f for images like the validation split (not for degraded ones)", res.Bound, 1-res.Delta)
+	}
+	fmt.Fprintf(w, "\ndegraded below degradation score %.4g (5%% of clean validation images)\n\n", res.DegradationThreshold)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "image\tsource\tpredicted\tconfidence\tfailure_score\tlikely_wrong\tdegradation_score\tdegraded\n")
+	for _, im := range res.Images {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.3f\t%.3f\t%v\t%.3f\t%v\n", im.ImageID, cell(im.Source), cell(im.Predicted), im.Confidence,
+			im.FailureScore, im.Flagged, im.DegradationScore, im.Degraded)
+	}
+	return tw.Flush()
+}
+
+// cell keeps one value on one table line: a file name with a newline or a
+// tab (legal on Linux) is printed quoted, as Go would write it.
+func cell(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return strconv.Quote(s)
+	}
+	return s
 }

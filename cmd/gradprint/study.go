@@ -14,10 +14,13 @@ func newStudyCmd(g *globals) *cobra.Command {
 		Use:   "study FILE.yaml",
 		Short: "Run a whole study from one file: fetch, train, analyze, failure evaluation and report per dataset",
 		Long: `study reads a YAML file naming datasets and sizes, the training recipe (or
-pre-trained weights), the corruption preset, layers, saliency methods,
-selection and seed, and runs the same steps a user would run for every
-dataset. Steps whose run already completed with the same configuration are
-skipped, so rerunning a study resumes it. See examples/thesis-study.yaml.`,
+pre-trained weights) and its augmentation, the corruption preset, layers,
+saliency methods, selection, the failure study and seed, and runs the same
+steps a user would run for every dataset: train, analyze, fingerprint,
+failure, report. A dataset entry may name its own augmentation, so a plain
+and an augmented model of one dataset sit side by side. Steps whose run
+already completed with the same configuration are skipped, so rerunning a
+study resumes it. See examples/thesis-study.yaml.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := pipeline.LoadStudy(args[0])

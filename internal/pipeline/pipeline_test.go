@@ -418,3 +418,51 @@ func TestReportComparesTwoAnalyzeRuns(t *testing.T) {
 		}
 	}
 }
+
+// A study holding a plain and an augmented model of one dataset trains
+// both, keeps their models and reports apart, and reports each on its own
+// analyze run.
+func TestStudyWithAnAugmentedModelBesideThePlainOne(t *testing.T) {
+	f := smallFixture(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "study")
+	file := filepath.Join(dir, "study.yaml")
+	yaml := `seed: 5
+out: ` + out + `
+datasets:
+  - {flag: synthetic, size: 16, data: ` + f.data + `}
+  - {flag: synthetic, size: 16, data: ` + f.data + `, augment: random, augment_p: 0.5}
+train: {epochs: 1, batch: 16, width: 0.125, init: torchvision}
+analyze:
+  corruptions: [contrast, gaussian_noise]
+  severities: [1, 4]
+  per_class: 0
+  splits: [test]
+failure: {skip: true}
+`
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadStudy(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []StepResult
+	e := testEnv(filepath.Join(dir, "ignored"), 1)
+	e.OnStep = func(r StepResult) { steps = append(steps, r) }
+	if _, err := Study(context.Background(), e, st); err != nil {
+		t.Fatal(err)
+	}
+	if names := stepNames(steps); names != "train analyze report train analyze report" {
+		t.Fatalf("steps %s", names)
+	}
+	plain, aug := steps[0].(*TrainResult), steps[3].(*TrainResult)
+	if plain.Model == aug.Model || !strings.HasSuffix(aug.Model, "synthetic_16-augment-random-p0.5.safetensors") {
+		t.Fatalf("models %s and %s: want two files, the second named for its augmentation", plain.Model, aug.Model)
+	}
+	pa, aa := steps[1].(*AnalyzeResult), steps[4].(*AnalyzeResult)
+	pr, ar := steps[2].(*ReportResult), steps[5].(*ReportResult)
+	if pa.RunID == aa.RunID || pr.AnalyzeRun != pa.RunID || ar.AnalyzeRun != aa.RunID || pr.Index == ar.Index {
+		t.Fatalf("analyze runs %s, %s; reports of %s (%s) and %s (%s)", pa.RunID, aa.RunID, pr.AnalyzeRun, pr.Index, ar.AnalyzeRun, ar.Index)
+	}
+}

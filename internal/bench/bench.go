@@ -23,6 +23,7 @@ import (
 
 	"github.com/gradprint/gradprint/compute/gemm"
 	"github.com/gradprint/gradprint/compute/resnet"
+	"github.com/gradprint/gradprint/internal/buildinfo"
 )
 
 const (
@@ -101,6 +102,9 @@ type Report struct {
 	GOARCH       string       `json:"goarch"`
 	GOMAXPROCS   int          `json:"gomaxprocs"`
 	Backend      string       `json:"gemm_backend"`
+	Library      string       `json:"gemm_library"` // OpenBLAS's build configuration
+	Core         string       `json:"gemm_core"`    // OpenBLAS's kernel set for this CPU
+	CPU          string       `json:"cpu"`
 	Seed         uint64       `json:"seed"`
 	Batch        int          `json:"batch"`
 	Iters        int          `json:"iters"`
@@ -141,10 +145,11 @@ func (h harness) run(ctx context.Context, o Options, log *slog.Logger) (*Report,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	bi := buildinfo.Read("", "")
 	rep := &Report{
 		Date: time.Now().UTC().Truncate(time.Second), GoVersion: runtime.Version(),
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Backend: gemm.Backend(), Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
+		Backend: gemm.Backend(), Library: bi.Library, Core: bi.Core, CPU: bi.CPU, Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
 		PeakSize: h.peakSize, LoadStart: loadAvg(), PeerRequired: o.Peer,
 	}
 	log.Info("bench: measuring sgemm peak", "backend", rep.Backend, "size", h.peakSize, "gomaxprocs", rep.GOMAXPROCS, "load", rep.LoadStart)

@@ -400,7 +400,7 @@ func TestBenchReportJSONKeys(t *testing.T) {
 		raw  json.RawMessage
 		want []string
 	}{
-		{"report", b, []string{"batch", "date", "gemm_backend", "go_version", "goarch", "gomaxprocs", "goos", "iters",
+		{"report", b, []string{"batch", "cpu", "date", "gemm_backend", "gemm_core", "gemm_library", "go_version", "goarch", "gomaxprocs", "goos", "iters",
 			"load_avg_end", "load_avg_start", "peer", "peer_note", "peer_requested", "process_peak_rss_bytes", "rows",
 			"rss_per_pass", "seed", "sgemm_peak_gflops", "sgemm_peak_size", "warmup"}},
 		{"row", top.Rows[0], []string{"cpu_ms_per_img", "flops_per_img", "gflops", "median_ms_per_img", "ms_per_img",

@@ -15,6 +15,9 @@ func WriteTable(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "gradprint bench  %s  %s %s/%s  GOMAXPROCS=%d  gemm=%s  seed=%d\n",
 		r.Date.Format("2006-01-02 15:04 UTC"), r.GoVersion, r.GOOS, r.GOARCH, r.GOMAXPROCS, r.Backend, r.Seed)
+	if r.CPU != "" || r.Core != "" {
+		fmt.Fprintf(bw, "cpu %s; gemm library %s (core %s); one BLAS thread per call\n", orNA(r.CPU), orNA(r.Library), orNA(r.Core))
+	}
 	fmt.Fprintf(bw, "ResNet18 full width, small stem, 1 channel, 2 classes, batch %d; best (and median) of %d steps after %d warm-up\n",
 		r.Batch, r.Iters, r.Warmup)
 	fmt.Fprintf(bw, "sgemm peak: %.1f GFLOPS (%dx%d)\n", r.PeakGFLOPS, r.PeakSize, r.PeakSize)

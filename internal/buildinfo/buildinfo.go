@@ -6,9 +6,12 @@
 package buildinfo
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gradprint/gradprint/compute/gemm"
 )
@@ -22,6 +25,8 @@ type Info struct {
 	GEMM     string `json:"gemm"`     // backend compiled in: openblas or purego
 	Library  string `json:"library"`  // the backend's build configuration
 	Core     string `json:"core"`     // the kernel set in use on this CPU
+	CPU      string `json:"cpu"`      // the CPU model (/proc/cpuinfo), "unknown" elsewhere
+	Threads  int    `json:"threads"`  // GOMAXPROCS: Go's workers; each GEMM call runs one BLAS thread
 }
 
 // Read returns the running binary's Info. version and commit are what the
@@ -36,7 +41,27 @@ func Read(version, commit string) Info {
 	}
 	lib, core := gemm.Library()
 	return Info{Version: version, Commit: commit, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		GEMM: gemm.Backend(), Library: lib, Core: core}
+		GEMM: gemm.Backend(), Library: lib, Core: core, CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0)}
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// JSON is the Info as one JSON object, as runs record it.
+func (i Info) JSON() string {
+	b, _ := json.Marshal(i) // plain strings and ints: cannot fail
+	return string(b)
 }
 
 func vcsRevision() string {
@@ -61,5 +86,5 @@ func vcsRevision() string {
 
 // String is one line for logs: version, commit, toolchain and GEMM.
 func (i Info) String() string {
-	return fmt.Sprintf("gradprint %s (commit %s, %s %s, gemm %s core %s)", i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Core)
+	return fmt.Sprintf("gradprint %s (commit %s, %s %s, gemm %s core %s, %s, %d threads)", i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Core, i.CPU, i.Threads)
 }

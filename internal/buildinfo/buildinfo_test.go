@@ -1,6 +1,7 @@
 package buildinfo
 
 import (
+	"encoding/json"
 	"runtime"
 	"strings"
 	"testing"
@@ -8,12 +9,17 @@ import (
 
 func TestReadFillsEveryField(t *testing.T) {
 	i := Read("", "")
-	if i.Version != "dev" || i.Commit == "" || i.Go != runtime.Version() || i.GEMM == "" || i.Library == "" || i.Core == "" {
+	if i.Version != "dev" || i.Commit == "" || i.Go != runtime.Version() || i.GEMM == "" || i.Library == "" || i.Core == "" ||
+		i.CPU == "" || i.Threads != runtime.GOMAXPROCS(0) {
 		t.Fatalf("Read() = %+v: a field is empty or wrong", i)
 	}
 	j := Read("v1.2.3", "abc123")
 	if j.Version != "v1.2.3" || j.Commit != "abc123" {
 		t.Fatalf("stamped version and commit not kept: %+v", j)
+	}
+	var back Info
+	if err := json.Unmarshal([]byte(j.JSON()), &back); err != nil || back != j {
+		t.Fatalf("JSON %s does not read back: %+v, %v", j.JSON(), back, err)
 	}
 	for _, want := range []string{"gradprint v1.2.3", "commit abc123", runtime.Version(), "gemm " + j.GEMM, "core " + j.Core} {
 		if !strings.Contains(j.String(), want) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gradprint/gradprint/compute/analysis"
 	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/buildinfo"
 	"github.com/gradprint/gradprint/warehouse"
 	"github.com/gradprint/gradprint/warehouse/rows"
 )
@@ -62,7 +63,7 @@ func TestMain(m *testing.M) {
 }
 
 func testEnv(out string, seed uint64) Env {
-	return Env{Out: out, DataDir: out, Seed: seed, Quiet: true}
+	return Env{Out: out, DataDir: out, Seed: seed, Quiet: true, Build: buildinfo.Read("test", "")}
 }
 
 func smallTrain(data, model string) TrainOptions {
@@ -347,6 +348,10 @@ func TestTrainWithThesisAugmentation(t *testing.T) {
 	run, err := cat.Run(res.RunID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var build buildinfo.Info
+	if err := json.Unmarshal([]byte(run.BuildJSON), &build); err != nil || build.GEMM == "" || build.Core == "" || build.Threads < 1 {
+		t.Fatalf("run's build_json %q (%v): want the GEMM backend, core type and threads", run.BuildJSON, err)
 	}
 	tc, err := decodeConfig[TrainConfig](run)
 	if a := tc.Recipe.Augment; err != nil || a == nil || a.Mode != "thesis" || a.Preset != "imagenet-c" || len(a.Corruptions) != 2 || len(a.Severities) != 2 {

@@ -76,7 +76,7 @@ func (e Env) openRun(spec runSpec) (*stepRun, error) {
 	shards := max(spec.shards, 1)
 	run, resumed, err := wh.BeginOrResume(rows.RunMeta{RunID: id, Dataset: spec.dataset, Kind: spec.kind, Seed: spec.seed,
 		ConfigJSON: cfgJSON, ModelSHA256: spec.model, ParentRunID: spec.parent,
-		ShardIndex: int32(spec.shard), ShardCount: int32(shards)})
+		ShardIndex: int32(spec.shard), ShardCount: int32(shards), BuildJSON: e.Build.JSON()})
 	if err != nil {
 		return nil, err
 	}

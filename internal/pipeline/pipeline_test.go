@@ -172,19 +172,8 @@ analyze:
   splits: [val, test]
 failure: {boot: 20}
 `
-	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st, err := LoadStudy(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps []StepResult
-	e := testEnv(filepath.Join(dir, "ignored"), 1)
-	e.OnStep = func(r StepResult) { steps = append(steps, r) }
-	if _, err := Study(context.Background(), e, st); err != nil {
-		t.Fatal(err)
-	}
+	st := loadStudyText(t, file, yaml)
+	steps := runStudy(t, dir, st)
 	if names := stepNames(steps); names != "train analyze fingerprint failure report" {
 		t.Fatalf("steps %s", names)
 	}
@@ -204,10 +193,7 @@ failure: {boot: 20}
 	if err != nil || train.Seed != 5 || tc.Recipe.Seed != 5 || tc.Init != "" || tc.Recipe.Epochs != 1 || tc.Model.Width != 0.125 {
 		t.Fatalf("train run seed %d, config %+v, %v", train.Seed, tc, err)
 	}
-	steps = nil
-	if _, err := Study(context.Background(), e, st); err != nil {
-		t.Fatal(err)
-	}
+	steps = runStudy(t, dir, st)
 	if tr, ar, fr := steps[0].(*TrainResult), steps[1].(*AnalyzeResult), steps[2].(*FingerprintResult); !tr.Skipped || !ar.Skipped || !fr.Skipped {
 		t.Fatalf("rerun did not skip: train %+v analyze %+v fingerprint %+v", tr, ar, fr)
 	}
@@ -219,6 +205,31 @@ failure: {boot: 20}
 	if err != nil || len(preds) != 240 { // 48 val+test images x 5 variants, once
 		t.Fatalf("predictions after two study runs: %d, %v; want 240", len(preds), err)
 	}
+}
+
+// loadStudyText writes a study file and loads it.
+func loadStudyText(t *testing.T, file, yaml string) *StudyFile {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadStudy(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// runStudy runs a study and returns the steps it finished, in order.
+func runStudy(t *testing.T, dir string, st *StudyFile) []StepResult {
+	t.Helper()
+	var steps []StepResult
+	e := testEnv(filepath.Join(dir, "ignored"), 1)
+	e.OnStep = func(r StepResult) { steps = append(steps, r) }
+	if _, err := Study(context.Background(), e, st); err != nil {
+		t.Fatal(err)
+	}
+	return steps
 }
 
 func stepNames(steps []StepResult) string {
@@ -445,19 +456,8 @@ analyze:
   splits: [test]
 failure: {skip: true}
 `
-	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st, err := LoadStudy(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps []StepResult
-	e := testEnv(filepath.Join(dir, "ignored"), 1)
-	e.OnStep = func(r StepResult) { steps = append(steps, r) }
-	if _, err := Study(context.Background(), e, st); err != nil {
-		t.Fatal(err)
-	}
+	st := loadStudyText(t, file, yaml)
+	steps := runStudy(t, dir, st)
 	if names := stepNames(steps); names != "train analyze report train analyze report" {
 		t.Fatalf("steps %s", names)
 	}

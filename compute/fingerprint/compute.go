@@ -144,6 +144,9 @@ func (c Config) layerFeatures(taps Taps, li int, name string, out []Result, rmse
 	}
 	group := 1 + len(c.Probes)
 	stats := len(mapStats())
+	// One pair of buffers for the layer: normalised copies of an image's
+	// own map and of one probe's map.
+	norm, probe := make([]float32, hw), make([]float32, hw)
 	for i := range out {
 		g := i * group
 		own := raw[g*hw : (g+1)*hw]
@@ -153,9 +156,8 @@ func (c Config) layerFeatures(taps Taps, li int, name string, out []Result, rmse
 		if len(c.Probes) == 0 {
 			continue
 		}
-		norm := append([]float32(nil), own...)
+		copy(norm, own)
 		saliency.Normalize(norm)
-		probe := make([]float32, hw)
 		for p := range c.Probes {
 			copy(probe, raw[(g+1+p)*hw:(g+2+p)*hw])
 			saliency.Normalize(probe)

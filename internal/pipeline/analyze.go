@@ -126,6 +126,54 @@ func Analyze(ctx context.Context, e Env, o AnalyzeOptions) (*AnalyzeResult, erro
 	return res, nil
 }
 
+// variantInputs is what analyze and fingerprint resolve alike before a
+// run begins: the model, the data, the corruption preset (its corruptions
+// by default) and the layers.
+type variantInputs struct {
+	model       *resnet.Model
+	meta        resnet.Meta
+	modelSHA256 string
+	path, flag  string
+	splits      map[ingest.Split]*ingest.Dataset
+	preset      *perturb.Preset
+	corruptions []string
+	layers      []analysis.Layer
+}
+
+func (e Env) loadVariantInputs(model string, data DataSource, preset string, corruptions, layers []string) (*variantInputs, error) {
+	in := &variantInputs{corruptions: corruptions}
+	var err error
+	if in.model, in.meta, err = resnet.Load(model); err != nil {
+		return nil, err
+	}
+	if in.path, in.flag, in.splits, err = e.load(data); err != nil {
+		return nil, err
+	}
+	if in.preset, err = perturb.Lookup(preset, strings.TrimPrefix(in.flag, "synthetic")); err != nil {
+		return nil, err
+	}
+	if len(in.corruptions) == 0 {
+		in.corruptions = in.preset.Corruptions()
+	}
+	if in.layers, err = resolveLayers(layers); err != nil {
+		return nil, err
+	}
+	if in.modelSHA256, err = resnet.FileSHA256(model); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// split is one split of the data, checked against the model (nil when the
+// file has no such split).
+func (in *variantInputs) split(s ingest.Split, model string) (*ingest.Dataset, error) {
+	d := in.splits[s]
+	if d == nil {
+		return nil, nil
+	}
+	return d, fits(in.model, in.meta, model, d, in.path)
+}
+
 // planAnalysis loads the model and data and resolves every option, so
 // that bad input fails before a run is begun.
 func (e Env) planAnalysis(o AnalyzeOptions) (*analyzePlan, error) {
@@ -135,49 +183,30 @@ func (e Env) planAnalysis(o AnalyzeOptions) (*analyzePlan, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	m, meta, err := resnet.Load(o.Model)
+	in, err := e.loadVariantInputs(o.Model, o.Data, o.Preset, o.Corruptions, o.Layers)
 	if err != nil {
 		return nil, err
 	}
-	path, flag, all, err := e.load(o.Data)
-	if err != nil {
-		return nil, err
-	}
-	p := &analyzePlan{model: m, meta: meta}
-	if p.preset, err = perturb.Lookup(o.Preset, strings.TrimPrefix(flag, "synthetic")); err != nil {
-		return nil, err
-	}
-	corrs := o.Corruptions
-	if len(corrs) == 0 {
-		corrs = p.preset.Corruptions()
-	}
-	layers, err := resolveLayers(o.Layers)
-	if err != nil {
-		return nil, err
-	}
+	p := &analyzePlan{model: in.model, meta: in.meta, preset: in.preset}
 	if p.methods, err = lookupMethods(o.Methods); err != nil {
-		return nil, err
-	}
-	sum, err := resnet.FileSHA256(o.Model)
-	if err != nil {
 		return nil, err
 	}
 	var splits []string
 	for _, s := range o.Splits {
-		d := all[s]
-		if d == nil {
-			return nil, fmt.Errorf("--splits: %s has no split %q", path, s)
-		}
-		if err := fits(m, meta, o.Model, d, path); err != nil {
+		d, err := in.split(s, o.Model)
+		if err != nil {
 			return nil, err
+		}
+		if d == nil {
+			return nil, fmt.Errorf("--splits: %s has no split %q", in.path, s)
 		}
 		p.datasets = append(p.datasets, d)
 		p.images += d.N
 		splits = append(splits, string(s))
 	}
 	p.config = AnalyzeConfig{
-		Data: path, Dataset: flag, ModelSHA256: sum, Preset: p.preset.Name, Corruptions: corrs, Severities: o.Severities,
-		Layers: layers, Methods: o.Methods, PerClass: o.PerClass, Select: o.Select, Splits: splits,
+		Data: in.path, Dataset: in.flag, ModelSHA256: in.modelSHA256, Preset: p.preset.Name, Corruptions: in.corruptions, Severities: o.Severities,
+		Layers: in.layers, Methods: o.Methods, PerClass: o.PerClass, Select: o.Select, Splits: splits,
 		Target: o.Target, MapsPerClass: o.MapsPerClass, Chunk: o.Chunk, Seed: e.Seed,
 	}
 	return p, nil

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gradprint/gradprint/compute/analysis"
@@ -133,44 +132,25 @@ func Fingerprint(ctx context.Context, e Env, o FingerprintOptions) (*Fingerprint
 }
 
 func (e Env) planFingerprint(o FingerprintOptions) (*fingerprintPlan, error) {
-	m, meta, err := resnet.Load(o.Model)
+	in, err := e.loadVariantInputs(o.Model, o.Data, o.Preset, o.Corruptions, o.Layers)
 	if err != nil {
 		return nil, err
 	}
-	path, flag, all, err := e.load(o.Data)
-	if err != nil {
-		return nil, err
-	}
-	p := &fingerprintPlan{model: m, meta: meta}
-	if p.perturb, err = perturb.Lookup(o.Preset, strings.TrimPrefix(flag, "synthetic")); err != nil {
-		return nil, err
-	}
+	p := &fingerprintPlan{model: in.model, meta: in.meta, perturb: in.preset}
 	if p.probes, err = fingerprint.LookupPreset(o.Probes); err != nil {
 		return nil, fmt.Errorf("--probes: %w", err)
 	}
 	if p.method, err = saliency.Lookup(o.Method); err != nil {
 		return nil, fmt.Errorf("--method: %w", err)
 	}
-	layers, err := resolveLayers(o.Layers)
-	if err != nil {
-		return nil, err
-	}
-	corrs := o.Corruptions
-	if len(corrs) == 0 {
-		corrs = p.perturb.Corruptions()
-	}
-	sum, err := resnet.FileSHA256(o.Model)
-	if err != nil {
-		return nil, err
-	}
 	var splits []string
 	for _, s := range append([]ingest.Split{ingest.Train}, o.Splits...) {
-		d := all[s]
-		if d == nil {
-			return nil, fmt.Errorf("%s has no %s split (fingerprints need train, for score statistics, and %v)", path, s, o.Splits)
-		}
-		if err := fits(m, meta, o.Model, d, path); err != nil {
+		d, err := in.split(s, o.Model)
+		if err != nil {
 			return nil, err
+		}
+		if d == nil {
+			return nil, fmt.Errorf("%s has no %s split (fingerprints need train, for score statistics, and %v)", in.path, s, o.Splits)
 		}
 		if o.Limit > 0 && d.N > o.Limit {
 			d = d.Head(o.Limit)
@@ -178,12 +158,12 @@ func (e Env) planFingerprint(o FingerprintOptions) (*fingerprintPlan, error) {
 		p.datasets = append(p.datasets, d)
 		splits = append(splits, string(s))
 	}
-	fc := fingerprint.Config{Layers: layers, Method: p.method, Probes: p.probes.Probes, Perturb: p.perturb, Seed: e.Seed}
+	fc := fingerprint.Config{Layers: in.layers, Method: p.method, Probes: p.probes.Probes, Perturb: p.perturb, Seed: e.Seed}
 	if err := fc.Validate(); err != nil {
 		return nil, err
 	}
-	p.config = FingerprintConfig{Data: path, Dataset: flag, ModelSHA256: sum, Preset: p.perturb.Name, Corruptions: corrs,
-		Severities: o.Severities, Layers: layers, Method: o.Method, ProbePreset: p.probes.Name, Probes: p.probes.Probes,
+	p.config = FingerprintConfig{Data: in.path, Dataset: in.flag, ModelSHA256: in.modelSHA256, Preset: p.perturb.Name, Corruptions: in.corruptions,
+		Severities: o.Severities, Layers: in.layers, Method: o.Method, ProbePreset: p.probes.Name, Probes: p.probes.Probes,
 		FeatureNames: fc.Names(), Splits: splits, Chunk: o.Chunk, Limit: o.Limit, Seed: e.Seed}
 	return p, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gradprint/gradprint/compute/analysis"
 	"github.com/gradprint/gradprint/ingest"
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/spec"
 	"github.com/gradprint/gradprint/internal/textout"
 )
 
@@ -30,12 +31,11 @@ maps and per-variant AUC/ACC to the warehouse. Rerunning the same command
 resumes an interrupted run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v, err := vf.parse()
-			if err != nil {
+			if err := vf.parse(&o.Corruptions, &o.Severities, &o.Layers, &o.Shard, &o.Shards); err != nil {
 				return err
 			}
-			o.Data, o.Model, o.Methods = data.source(), vf.model, splitList(methods)
-			o.Corruptions, o.Severities, o.Layers, o.Shard, o.Shards = v.corruptions, v.severities, v.layers, v.shard, v.shards
+			o.Data, o.Model, o.Methods = data.source(), vf.model, spec.List(methods)
+			var err error
 			if o.Select, err = ingest.ParseSelectMode(selection); err != nil {
 				return fmt.Errorf("--select: %w", err)
 			}

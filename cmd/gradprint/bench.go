@@ -1,11 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/bench"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -41,9 +40,7 @@ The table (or JSON with --json) goes to stdout, progress to stderr.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return textout.JSON(g.stdout, rep)
 			}
 			return bench.WriteTable(g.stdout, rep)
 		},

@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/ingest"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 // newDatasetsCmd groups the commands that list, check, download and
@@ -34,18 +33,7 @@ func newDatasetsListCmd(g *globals) *cobra.Command {
 		Short: "Print the MedMNIST 2D registry as a table",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "FLAG\tMODALITY\tTASK\tCLASSES\tCHANNELS\tTRAIN/VAL/TEST\tSIZES")
-			for _, in := range ingest.Registry() {
-				sizes := make([]string, len(ingest.Sizes))
-				for i, s := range ingest.Sizes {
-					sizes[i] = fmt.Sprint(s)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d/%d/%d\t%s\n", in.Flag, in.Modality, in.Task,
-					in.NumClasses(), in.Channels, in.SplitSizes[ingest.Train], in.SplitSizes[ingest.Val],
-					in.SplitSizes[ingest.Test], strings.Join(sizes, ","))
-			}
-			return tw.Flush()
+			return textout.Registry(g.stdout, ingest.Registry())
 		},
 	}
 }
@@ -71,29 +59,7 @@ example ChestMNIST: multi-label, which gradprint does not train on).`,
 				}
 				files = m
 			}
-			var official, other int
-			var bad []string
-			for _, f := range files {
-				rep, err := ingest.VerifyFile(f)
-				if err != nil {
-					fmt.Fprintf(g.stdout, "%s: INVALID: %v\n", f, err)
-					bad = append(bad, f)
-					continue
-				}
-				if err := rep.WriteText(g.stdout); err != nil {
-					return err
-				}
-				if rep.Official {
-					official++
-				} else {
-					other++
-				}
-			}
-			fmt.Fprintf(g.stdout, "%d files: %d official, %d not official, %d invalid\n", len(files), official, other, len(bad))
-			if len(bad) > 0 {
-				return fmt.Errorf("%d invalid file(s): %s", len(bad), strings.Join(bad, ", "))
-			}
-			return nil
+			return textout.Verification(g.stdout, files, ingest.VerifyFile)
 		},
 	}
 }
@@ -117,7 +83,7 @@ MD5 equals the registry's. A wrong checksum deletes the part file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := &ingest.Fetcher{
 				Dir: g.dataDir, BaseURL: baseURL,
-				Progress: g.stderr, ProgressMode: g.progressMode(), Log: g.log,
+				Progress: g.stderr, ProgressMode: g.report.Mode(), Log: g.log,
 			}
 			path, err := f.Fetch(cmd.Context(), args[0], size)
 			if err != nil {
@@ -128,11 +94,7 @@ MD5 equals the registry's. A wrong checksum deletes the part file.`,
 		},
 	}
 	cmd.Flags().IntVar(&size, "size", 28, "image size: 28, 64, 128 or 224")
-	def := ingest.DefaultBaseURL
-	if e := os.Getenv(ingest.BaseURLEnv); e != "" {
-		def = e
-	}
-	cmd.Flags().StringVar(&baseURL, "base-url", def, "folder URL the files are fetched from (env GRADPRINT_MEDMNIST_URL; for mirrors)")
+	cmd.Flags().StringVar(&baseURL, "base-url", ingest.BaseURL(), "folder URL the files are fetched from (env GRADPRINT_MEDMNIST_URL; for mirrors)")
 	return cmd
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gradprint/gradprint/internal/progress"
 )
 
 // runDatasets runs "datasets ARGS..." under a root with the real global
@@ -19,7 +21,7 @@ import (
 func runDatasets(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	g := &globals{stdout: &out, stderr: io.Discard, quiet: true, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	g := &globals{stdout: &out, stderr: io.Discard, report: progress.Stderr{Quiet: true}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	root := &cobra.Command{Use: "gradprint", SilenceUsage: true, SilenceErrors: true}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.dataDir, "data-dir", t.TempDir(), "")

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -25,19 +24,7 @@ resumes or is skipped on a rerun, as its own command would be.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, `
-demo finished in %.0f s
-  data       %s
-  model      %s
-  warehouse  %s  (Hive-partitioned Parquet: <table>/dataset=<flag>/run=<id>/)
-  report     %s
-
-three queries to try:
-  gradprint --out %s query layer_profile --param severity=3 --param selection=incorrect
-  gradprint --out %s query rmse_auc_correlation --format csv
-  gradprint --out %s query --sql "SELECT corruption, severity, avg(rmse) AS mean_rmse FROM saliency GROUP BY ALL ORDER BY mean_rmse DESC LIMIT 5"
-`, res.Seconds, res.Data, res.Model, res.Warehouse, res.Report, g.out, g.out, g.out)
-			return nil
+			return textout.Demo(g.stdout, res, g.out)
 		},
 	}
 	cmd.Flags().IntVar(&o.Epochs, "epochs", o.Epochs, "training epochs of the demo model")

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newEvaluateCmd(g *globals) *cobra.Command {
@@ -28,25 +24,7 @@ func newEvaluateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				enc := json.NewEncoder(g.stdout)
-				for _, r := range res {
-					if err := enc.Encode(r); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			for _, r := range res {
-				fmt.Fprintf(tw, "split\tn\tAUC\tACC\tbalanced ACC\n%s\t%d\t%.4f\t%.4f\t%.4f\n\n", r.Split, r.N, r.AUC, r.ACC, r.BalancedACC)
-				fmt.Fprintf(tw, "class\tAUC (one-vs-rest)\tconfusion row (predicted %s)\n", strings.Join(r.Classes, ", "))
-				for i, c := range r.Classes {
-					fmt.Fprintf(tw, "%s\t%.4f\t%v\n", c, r.PerClassAUC[i], r.Confusion[i])
-				}
-				fmt.Fprintln(tw)
-			}
-			return tw.Flush()
+			return textout.Evaluation(g.stdout, res, asJSON)
 		},
 	}
 	data.register(cmd.Flags())

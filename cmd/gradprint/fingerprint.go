@@ -38,12 +38,10 @@ splits it across processes.
 Probe presets: ` + strings.Join(presets, "; ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v, err := vf.parse()
-			if err != nil {
+			if err := vf.parse(&o.Corruptions, &o.Severities, &o.Layers, &o.Shard, &o.Shards); err != nil {
 				return err
 			}
 			o.Data, o.Model, o.Splits = data.source(), vf.model, parseSplits(splits)
-			o.Corruptions, o.Severities, o.Layers, o.Shard, o.Shards = v.corruptions, v.severities, v.layers, v.shard, v.shards
 			res, err := pipeline.Fingerprint(cmd.Context(), g.env(), o)
 			if err != nil {
 				return err

@@ -10,22 +10,15 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gradprint/gradprint/internal/pipeline"
+	"github.com/gradprint/gradprint/internal/spec"
 	"github.com/gradprint/gradprint/queries"
 )
 
 // newQueryCmd answers named questions (or ad-hoc SQL) over the warehouse.
 func newQueryCmd(g *globals) *cobra.Command {
-	var (
-		params            []string
-		format            string
-		output            string
-		whDir             string
-		sqlText           string
-		list              bool
-		includeIncomplete bool
-		verify            bool
-		external          bool
-	)
+	var o pipeline.QueryOptions
+	var params []string
+	var list bool
 	cmd := &cobra.Command{
 		Use:   "query [NAME]",
 		Short: "Answer a named question, or run SQL, over the warehouse with DuckDB",
@@ -45,22 +38,20 @@ theirs (--list), ad-hoc SQL uses $name placeholders. An empty value means
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list {
-				if len(args) > 0 || sqlText != "" {
+				if len(args) > 0 || o.SQL != "" {
 					return errors.New("--list takes no query name and no --sql")
 				}
-				return queries.WriteList(g.stdout, format)
+				return queries.WriteList(g.stdout, o.Format)
 			}
-			kv, err := parseParams(params)
-			if err != nil {
+			var err error
+			if o.Params, err = spec.Params("--param", params); err != nil {
 				return err
 			}
-			if output == "" && (format == "parquet" || format == "arrow") {
+			if o.Output == "" && (o.Format == "parquet" || o.Format == "arrow") {
 				if f, ok := g.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-					return fmt.Errorf("--format %s is binary: pass --output FILE or redirect stdout", format)
+					return fmt.Errorf("--format %s is binary: pass --output FILE or redirect stdout", o.Format)
 				}
 			}
-			o := pipeline.QueryOptions{SQL: sqlText, Params: kv, Format: format, Output: output, Warehouse: whDir,
-				IncludeIncomplete: includeIncomplete, Verify: verify, ExternalAccess: external}
 			if len(args) == 1 {
 				o.Name = args[0]
 			}
@@ -70,43 +61,19 @@ theirs (--list), ad-hoc SQL uses $name placeholders. An empty value means
 			}
 			// After the answer, and only on success, so that a failing
 			// query prints DuckDB's message and nothing else.
-			if info.Hidden > 0 {
-				g.log.Info("incomplete runs hidden; pass --include-incomplete to see them", "runs", info.Hidden)
-			}
-			for _, d := range info.Damaged {
-				g.log.Warn("damaged run hidden; `gradprint query --verify` checks every file", "err", d)
-			}
-			if info.Ignored > 0 {
-				g.log.Warn("part files that no chunk marker names were ignored", "files", info.Ignored)
-			}
+			info.Log(g.log)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&params, "param", "p", nil, "parameter as NAME=VALUE (repeatable); empty VALUE means all")
-	f.StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(queries.Formats(), ", "))
-	f.StringVarP(&output, "output", "o", "", "write the answer to FILE (atomically) instead of stdout")
-	f.StringVar(&whDir, "warehouse", "", "warehouse directory (default <--out>/warehouse)")
-	f.StringVar(&sqlText, "sql", "", "run this SQL instead of a named query")
+	f.StringVarP(&o.Format, "format", "f", "table", "output format: "+strings.Join(queries.Formats(), ", "))
+	f.StringVarP(&o.Output, "output", "o", "", "write the answer to FILE (atomically) instead of stdout")
+	f.StringVar(&o.Warehouse, "warehouse", "", "warehouse directory (default <--out>/warehouse)")
+	f.StringVar(&o.SQL, "sql", "", "run this SQL instead of a named query")
 	f.BoolVar(&list, "list", false, "describe every named query and its parameters")
-	f.BoolVar(&includeIncomplete, "include-incomplete", false, "also read runs that are running, failed or missing shards")
-	f.BoolVar(&verify, "verify", false, "check every file against its chunk marker (rows, columns) and every page checksum first (slow; finds damaged runs and silently corrupt files)")
-	f.BoolVar(&external, "allow-external-access", false, "let --sql read and write files outside the warehouse (read_csv, COPY TO, ATTACH); off, queries reach only the warehouse folder")
+	f.BoolVar(&o.IncludeIncomplete, "include-incomplete", false, "also read runs that are running, failed or missing shards")
+	f.BoolVar(&o.Verify, "verify", false, "check every file against its chunk marker (rows, columns) and every page checksum first (slow; finds damaged runs and silently corrupt files)")
+	f.BoolVar(&o.ExternalAccess, "allow-external-access", false, "let --sql read and write files outside the warehouse (read_csv, COPY TO, ATTACH); off, queries reach only the warehouse folder")
 	return cmd
-}
-
-func parseParams(params []string) (map[string]string, error) {
-	kv := map[string]string{}
-	for _, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		k = strings.TrimPrefix(strings.TrimSpace(k), "$")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("--param %q: want NAME=VALUE", p)
-		}
-		if _, dup := kv[k]; dup {
-			return nil, fmt.Errorf("--param %s given twice", k)
-		}
-		kv[k] = v
-	}
-	return kv, nil
 }

@@ -41,11 +41,6 @@ study resumes it. See examples/thesis-study.yaml.`,
 // it comes, for the commands that run several steps.
 func (g *globals) stepEnv() pipeline.Env {
 	e := g.env()
-	e.OnStep = func(r pipeline.StepResult) {
-		if err := textout.Step(g.stdout, r); err != nil {
-			g.log.Warn("print step", "step", r.StepName(), "err", err)
-		}
-		g.log.Info("step done", "step", r.StepName())
-	}
+	e.OnStep = textout.StepPrinter(g.stdout, g.log)
 	return e
 }

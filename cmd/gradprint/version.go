@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/gradprint/gradprint/internal/buildinfo"
+	"github.com/gradprint/gradprint/internal/textout"
 )
 
 func newVersionCmd(g *globals) *cobra.Command {
@@ -22,13 +20,7 @@ same seed can give a different model; every step also logs this when it
 opens its run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			i := buildinfo.Read(version, commit)
-			if asJSON {
-				return json.NewEncoder(g.stdout).Encode(i)
-			}
-			_, err := fmt.Fprintf(g.stdout, "gradprint %s\ncommit    %s\ngo        %s %s\ngemm      %s\nlibrary   %s\ncore      %s\n",
-				i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Library, i.Core)
-			return err
+			return textout.Version(g.stdout, buildinfo.Read(version, commit), asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object instead of lines")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -32,6 +33,20 @@ type QueryInfo struct {
 	Hidden  int     // incomplete runs
 	Damaged []error // complete runs hidden because a committed file is missing
 	Ignored int     // part files no chunk marker names
+}
+
+// Log says what the views left out: incomplete runs at info level,
+// damaged runs and stray part files as warnings.
+func (i QueryInfo) Log(log *slog.Logger) {
+	if i.Hidden > 0 {
+		log.Info("incomplete runs hidden; pass --include-incomplete to see them", "runs", i.Hidden)
+	}
+	for _, d := range i.Damaged {
+		log.Warn("damaged run hidden; `gradprint query --verify` checks every file", "err", d)
+	}
+	if i.Ignored > 0 {
+		log.Warn("part files that no chunk marker names were ignored", "files", i.Ignored)
+	}
 }
 
 // Query answers a named query or ad-hoc SQL over the warehouse, writing

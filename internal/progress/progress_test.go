@@ -51,3 +51,35 @@ func TestLinesPrintsFinalState(t *testing.T) {
 		t.Fatalf("missing final line in %q", buf.String())
 	}
 }
+
+func TestStderrSettings(t *testing.T) {
+	for _, tc := range []struct {
+		s    Stderr
+		mode Mode
+	}{
+		{Stderr{LogFormat: "text", Progress: "auto"}, Auto},
+		{Stderr{LogFormat: "json", Progress: "auto"}, Quiet},
+		{Stderr{LogFormat: "json", Progress: "lines"}, Lines},
+		{Stderr{LogFormat: "text", Progress: "lines", Quiet: true}, Quiet},
+		{Stderr{LogFormat: "text", Progress: "none"}, Quiet},
+	} {
+		if got := tc.s.Mode(); got != tc.mode {
+			t.Errorf("%+v: mode %v, want %v", tc.s, got, tc.mode)
+		}
+	}
+	var b strings.Builder
+	log, err := Stderr{LogFormat: "json", Progress: "auto", Quiet: true}.Logger(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("hidden")
+	log.Warn("shown")
+	if strings.Contains(b.String(), "hidden") || !strings.Contains(b.String(), `"msg":"shown"`) {
+		t.Errorf("quiet JSON logger wrote %q", b.String())
+	}
+	for _, bad := range []Stderr{{LogFormat: "xml", Progress: "auto"}, {LogFormat: "text", Progress: "bars"}} {
+		if _, err := bad.Logger(&b); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package textout
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -16,6 +17,18 @@ import (
 	"github.com/gradprint/gradprint/internal/pipeline"
 	"github.com/gradprint/gradprint/warehouse/rows"
 )
+
+// StepPrinter returns a callback that writes each finished step's
+// summary to w as it comes (a study's or the demo's steps), logging a
+// failed write rather than stopping the run for it.
+func StepPrinter(w io.Writer, log *slog.Logger) func(pipeline.StepResult) {
+	return func(r pipeline.StepResult) {
+		if err := Step(w, r); err != nil {
+			log.Warn("print step", "step", r.StepName(), "err", err)
+		}
+		log.Info("step done", "step", r.StepName())
+	}
+}
 
 // Step writes the summary of one finished step, the same whether the step
 // ran on its own or inside a study or the demo.

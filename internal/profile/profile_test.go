@@ -1,0 +1,35 @@
+package profile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestStartCPUWritesAProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	stop, err := StartCPU("--cpuprofile", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := 0.0
+	for i := range 2_000_000 {
+		x += float64(i) * 1e-9
+	}
+	_ = x
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pprof profiles are gzip-compressed protocol buffers.
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile of %d bytes is not gzip", len(b))
+	}
+	if _, err := StartCPU("--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "p")); err == nil || !strings.Contains(err.Error(), "--cpuprofile") {
+		t.Fatalf("unwritable path: error %v, want one naming the flag", err)
+	}
+}

@@ -14,7 +14,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure sgemm peak and ResNet18 training/saliency speed, optionally beside PyTorch",
 		Long: `bench measures, in one run, this machine's sgemm peak and, for ResNet18
-(full width, small stem, 1 channel, 2 classes, seeded random images) at each
+(full width, 1 channel, 2 classes, seeded random images; the small stem
+below 128 px, the ImageNet stem from 128 px, as train picks) at each
 --sizes, the time per image of a training step (Adam) and of a saliency pass
 (eval-mode forward and one backward to the eight thesis layers), after
 warm-up. Each row gives the best and median wall time per image over --iters
@@ -22,11 +23,12 @@ steps, CPU time per image (steadier on a shared machine), effective GFLOPS
 (convolution and linear FLOPs only), their ratio to the sgemm peak, and the
 peak resident memory of that pass (Linux only).
 
-With --peer and PyTorch importable by /usr/bin/python3, it also runs
-../shared/peers/torch_resnet_bench.py (env GRADPRINT_SHARED_PEERS names the
-folder) at each size and adds PyTorch's figures and the ratio gradprint /
-torch: below 1 means gradprint is faster. The peer times the best of 3 steps
-at batch 32 with as many threads as GOMAXPROCS.
+With --peer and PyTorch importable by /usr/bin/python3, it also runs the
+PyTorch peer's network from ../shared/peers/torch_resnet_bench.py (env
+GRADPRINT_SHARED_PEERS names the folder): each pass at each size in a
+process of its own, with the same batch, warm-up and timed steps and as
+many threads as GOMAXPROCS, and adds PyTorch's times, peak RSS and the
+ratios gradprint / torch: below 1 means gradprint is faster or smaller.
 
 The table (or JSON with --json) goes to stdout, progress to stderr.`,
 		Example: `  gradprint bench
@@ -46,7 +48,7 @@ The table (or JSON with --json) goes to stdout, progress to stderr.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntSliceVar(&o.Sizes, "sizes", []int{28, 64}, "image sizes in pixels (square), each 8 to 512 once")
+	fl.IntSliceVar(&o.Sizes, "sizes", []int{28, 64, 224}, "image sizes in pixels (square), each 8 to 512 once; from 128 px the ImageNet stem")
 	fl.IntVar(&o.Batch, "batch", 32, "images per step, 2 to 256")
 	fl.IntVar(&o.Iters, "iters", 5, "timed steps per pass, after warm-up, 1 to 1000")
 	fl.BoolVar(&asJSON, "json", false, "write the results as JSON instead of a table")

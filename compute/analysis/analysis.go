@@ -35,7 +35,8 @@ type Model interface {
 	Saliency(images []uint8, n, h, w, c int, layers []string, target func(logits []float32) []int) (Taps, error)
 }
 
-// Taps are the results of one saliency pass.
+// Taps are the results of one saliency pass. Their planes may be the
+// model's own buffers: they are read before the model's next call.
 type Taps interface {
 	Logits() []float32
 	// Layer returns the activation and its gradient at a tapped layer.

@@ -18,6 +18,7 @@ func Add(ar *Arena, a, b mat.Tensor) (*ag.Operator, error) {
 }
 
 type add struct {
+	output
 	ar   *Arena
 	a, b mat.Tensor
 }
@@ -32,12 +33,13 @@ func (o *add) Forward() (mat.Tensor, error) {
 			y[i] = a[i] + b[i]
 		}
 	})
-	return NewTensor(y, o.a.Shape()[0], o.a.Shape()[1]), nil
+	return o.set(NewTensor(y, o.a.Shape()[0], o.a.Shape()[1])), nil
 }
 
 // Backward: da = db = g. Each operand gets its own copy because a gradient
 // handed over is owned (and may be added into) by its receiver.
 func (o *add) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	gy := Data(gyT)
 	for _, t := range []mat.Tensor{o.a, o.b} {
 		if !t.RequiresGrad() {
@@ -45,7 +47,7 @@ func (o *add) Backward(gyT mat.Tensor) error {
 		}
 		d := o.ar.Alloc(len(gy))
 		copy(d, gy)
-		t.AccGrad(NewTensor(d, t.Shape()[0], t.Shape()[1]))
+		t.AccGrad(o.ar.gradTensor(d, t.Shape()[0], t.Shape()[1]))
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package engine
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // Arena hands out float32 buffers for one step (forward and backward) and
 // takes them all back at Reset. After the first step of a given shape it
@@ -8,12 +11,52 @@ import "sync"
 // nothing. It also pools scratch buffers (im2col columns) that live only
 // inside one operator call. An Arena is safe for concurrent use; a nil
 // *Arena allocates from the heap.
+//
+// Buffers given back with Free before Reset are handed out again by Alloc
+// calls of the same length, so a backward pass whose gradients die as soon
+// as they have been propagated needs room only for the live ones.
+//
+// Step memory is mapped outside the Go heap (on Unix): a slab of a
+// gigabyte would otherwise let the collector leave as much garbage
+// uncollected (its goal is twice the live heap), and a grown slab would
+// sit beside the old one and the first step's allocations until the
+// scavenger returned them. Here Reset unmaps what it replaces at once, and
+// the mappings of an arena nobody references are unmapped by a cleanup.
 type Arena struct {
 	mu       sync.Mutex
-	slab     []float32
+	maps     *arenaMaps
 	off      int
 	overflow int
 	scratch  [][]float32
+	free     map[int][][]float32 // freed step buffers by length, reused by Alloc
+}
+
+// arenaMaps holds an arena's mappings. It is its own heap object so that a
+// cleanup can unmap them once the arena (usually part of a model) is
+// unreachable; the cleanup's argument, the regions, does not reference it.
+type arenaMaps struct{ r *regions }
+
+type regions struct {
+	slab  []float32   // the step's memory once its size is known
+	extra [][]float32 // what this step took beyond the slab
+}
+
+func (r *regions) unmap() {
+	unmapFloats(r.slab)
+	for _, e := range r.extra {
+		unmapFloats(e)
+	}
+	r.slab, r.extra = nil, nil
+}
+
+// mapped returns the arena's regions, creating them (and the cleanup that
+// unmaps them) on first use. Callers hold a.mu.
+func (a *Arena) mapped() *regions {
+	if a.maps == nil {
+		a.maps = &arenaMaps{r: &regions{}}
+		runtime.AddCleanup(a.maps, (*regions).unmap, a.maps.r)
+	}
+	return a.maps.r
 }
 
 // Alloc returns n float32s with unspecified contents, valid until Reset.
@@ -23,13 +66,36 @@ func (a *Arena) Alloc(n int) []float32 {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.off+n <= len(a.slab) {
-		s := a.slab[a.off : a.off+n : a.off+n]
+	if fl := a.free[n]; len(fl) > 0 {
+		s := fl[len(fl)-1]
+		a.free[n] = fl[:len(fl)-1]
+		return s
+	}
+	r := a.mapped()
+	if a.off+n <= len(r.slab) {
+		s := r.slab[a.off : a.off+n : a.off+n]
 		a.off += n
 		return s
 	}
 	a.overflow += n
-	return make([]float32, n)
+	e := mapFloats(n)
+	r.extra = append(r.extra, e)
+	return e[:n:n]
+}
+
+// Free gives back a buffer Alloc returned, before Reset, once nothing
+// reads or writes it any more; a later Alloc of the same length may return
+// it. A nil arena ignores it.
+func (a *Arena) Free(s []float32) {
+	if a == nil || len(s) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.free == nil {
+		a.free = map[int][][]float32{}
+	}
+	a.free[len(s)] = append(a.free[len(s)], s[:len(s):len(s)])
 }
 
 // AllocZero returns n zeroed float32s, valid until Reset.
@@ -49,9 +115,13 @@ func (a *Arena) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.overflow > 0 {
-		a.slab = make([]float32, a.off+a.overflow)
+		r := a.mapped()
+		size := a.off + a.overflow
+		r.unmap()
+		r.slab = mapFloats(size)
 	}
 	a.off, a.overflow = 0, 0
+	clear(a.free)
 }
 
 // Scratch returns a buffer of n float32s (unspecified contents) to be given
@@ -93,7 +163,10 @@ func (a *Arena) Bytes() int {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n := len(a.slab)
+	n := 0
+	if a.maps != nil {
+		n = len(a.maps.r.slab)
+	}
 	for _, s := range a.scratch {
 		n += cap(s)
 	}

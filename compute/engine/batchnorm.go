@@ -63,6 +63,7 @@ func BatchNorm(ar *Arena, x mat.Tensor, s Shape, spec BNSpec) (*ag.Operator, err
 }
 
 type batchNorm struct {
+	output
 	ar   *Arena
 	x    mat.Tensor
 	s    Shape
@@ -117,7 +118,7 @@ func (b *batchNorm) Forward() (mat.Tensor, error) {
 		st.Batches++
 	}
 	b.y = y
-	return NewTensor(y, c, m), nil
+	return b.set(NewTensor(y, c, m)), nil
 }
 
 // Backward, with g = dL/dy masked by the ReLU and xhat = (x-mean)*invstd:
@@ -126,6 +127,7 @@ func (b *batchNorm) Forward() (mat.Tensor, error) {
 //	train: dx = gamma*invstd/M * (M*g - dbeta - xhat*dgamma)
 //	eval:  dx = gamma*invstd * g
 func (b *batchNorm) Backward(gyT mat.Tensor) error {
+	defer b.release()
 	c, m := b.s.C, b.s.Cols()
 	gy := Data(gyT)
 	x, gamma := Data(b.x), Data(b.spec.Gamma)
@@ -165,16 +167,16 @@ func (b *batchNorm) Backward(gyT mat.Tensor) error {
 		}
 	})
 	if needG {
-		b.spec.Gamma.AccGrad(NewTensor(dgamma, c, 1))
+		b.spec.Gamma.AccGrad(b.ar.gradTensor(dgamma, c, 1))
 	}
 	if needB {
-		b.spec.Beta.AccGrad(NewTensor(dbeta, c, 1))
+		b.spec.Beta.AccGrad(b.ar.gradTensor(dbeta, c, 1))
 	}
 	if needR {
-		b.spec.Residual.AccGrad(NewTensor(dr, c, m))
+		b.spec.Residual.AccGrad(b.ar.gradTensor(dr, c, m))
 	}
 	if needX {
-		b.x.AccGrad(NewTensor(dx, c, m))
+		b.x.AccGrad(b.ar.gradTensor(dx, c, m))
 	}
 	return nil
 }

@@ -127,6 +127,7 @@ func Conv2d(ar *Arena, x mat.Tensor, in Shape, spec ConvSpec) (*ag.Operator, Sha
 }
 
 type conv2d struct {
+	output
 	ar      *Arena
 	x, w, b mat.Tensor
 	relu    bool
@@ -175,7 +176,7 @@ func (c *conv2d) Forward() (mat.Tensor, error) {
 		})
 	}
 	c.y = y
-	return NewTensor(y, cout, p), nil
+	return c.set(NewTensor(y, cout, p)), nil
 }
 
 // epilogue adds the bias and applies the ReLU to channels [lo, hi) and
@@ -205,11 +206,13 @@ func (c *conv2d) epilogue(y, b []float32, lo, hi, c0, c1 int) {
 // chunk by chunk of images; each worker sums its chunks' dW and the
 // workers' sums are added at the end.
 func (c *conv2d) Backward(gyT mat.Tensor) error {
+	defer c.release()
 	g := c.g
 	p, k, cout := g.out.Cols(), g.k(), g.out.C
 	gy := Data(gyT)
 	if c.relu {
 		masked := c.ar.Alloc(len(gy))
+		defer c.ar.Free(masked)
 		parallelFor(cout, p, func(lo, hi int) { reluMask(gy[lo*p:hi*p], c.y[lo*p:hi*p], masked[lo*p:hi*p]) })
 		gy = masked
 	}
@@ -222,7 +225,7 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 			}
 			db[ch] = s
 		}
-		c.b.AccGrad(NewTensor(db, cout, 1))
+		c.b.AccGrad(c.ar.gradTensor(db, cout, 1))
 	}
 	needW, needX := requiresGrad(c.w), requiresGrad(c.x)
 	if !needW && !needX {
@@ -233,12 +236,12 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 		if needW {
 			dw := c.ar.Alloc(cout * k)
 			gemm.Sgemm(false, true, cout, k, p, 1, gy, p, x, p, 0, dw, k)
-			c.w.AccGrad(NewTensor(dw, cout, k))
+			c.w.AccGrad(c.ar.gradTensor(dw, cout, k))
 		}
 		if needX {
 			dx := c.ar.Alloc(k * p)
 			gemm.Sgemm(true, false, k, p, cout, 1, w, k, gy, p, 0, dx, p)
-			c.x.AccGrad(NewTensor(dx, g.in.C, g.in.Cols()))
+			c.x.AccGrad(c.ar.gradTensor(dx, g.in.C, g.in.Cols()))
 		}
 		return nil
 	}
@@ -281,10 +284,10 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 				dw[i] += v
 			}
 		}
-		c.w.AccGrad(NewTensor(dw, cout, k))
+		c.w.AccGrad(c.ar.gradTensor(dw, cout, k))
 	}
 	if needX {
-		c.x.AccGrad(NewTensor(dx, g.in.C, g.in.Cols()))
+		c.x.AccGrad(c.ar.gradTensor(dx, g.in.C, g.in.Cols()))
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ func Linear(ar *Arena, x, w, b mat.Tensor) (*ag.Operator, error) {
 }
 
 type linear struct {
+	output
 	ar         *Arena
 	x, w, b    mat.Tensor
 	n, in, out int
@@ -36,21 +37,22 @@ func (o *linear) Forward() (mat.Tensor, error) {
 		copy(y[i*o.out:(i+1)*o.out], b)
 	}
 	gemm.Sgemm(false, true, o.n, o.out, o.in, 1, Data(o.x), o.in, Data(o.w), o.in, 1, y, o.out)
-	return NewTensor(y, o.n, o.out), nil
+	return o.set(NewTensor(y, o.n, o.out)), nil
 }
 
 // Backward: dx = G W, dW = G^T x, db = column sums of G.
 func (o *linear) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	g := Data(gyT)
 	if o.x.RequiresGrad() {
 		dx := o.ar.Alloc(o.n * o.in)
 		gemm.Sgemm(false, false, o.n, o.in, o.out, 1, g, o.out, Data(o.w), o.in, 0, dx, o.in)
-		o.x.AccGrad(NewTensor(dx, o.n, o.in))
+		o.x.AccGrad(o.ar.gradTensor(dx, o.n, o.in))
 	}
 	if o.w.RequiresGrad() {
 		dw := o.ar.Alloc(o.out * o.in)
 		gemm.Sgemm(true, false, o.out, o.in, o.n, 1, g, o.out, Data(o.x), o.in, 0, dw, o.in)
-		o.w.AccGrad(NewTensor(dw, o.out, o.in))
+		o.w.AccGrad(o.ar.gradTensor(dw, o.out, o.in))
 	}
 	if o.b.RequiresGrad() {
 		db := o.ar.AllocZero(o.out)
@@ -59,7 +61,7 @@ func (o *linear) Backward(gyT mat.Tensor) error {
 				db[j] += v
 			}
 		}
-		o.b.AccGrad(NewTensor(db, o.b.Shape()[0], o.b.Shape()[1]))
+		o.b.AccGrad(o.ar.gradTensor(db, o.b.Shape()[0], o.b.Shape()[1]))
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ func SoftmaxCrossEntropy(ar *Arena, logits mat.Tensor, labels []int) (*ag.Operat
 }
 
 type softmaxCE struct {
+	output
 	ar     *Arena
 	z      mat.Tensor
 	labels []int
@@ -42,11 +43,12 @@ func (o *softmaxCE) Forward() (mat.Tensor, error) {
 		lse := Softmax(p, row)
 		loss += lse - float64(row[o.labels[i]])
 	}
-	return NewTensor([]float32{float32(loss / float64(o.n))}, 1, 1), nil
+	return o.set(NewTensor([]float32{float32(loss / float64(o.n))}, 1, 1)), nil
 }
 
 // Backward: dz = (softmax(z) - onehot(label)) / N, times the upstream scalar.
 func (o *softmaxCE) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	if !o.z.RequiresGrad() {
 		return nil
 	}
@@ -61,7 +63,7 @@ func (o *softmaxCE) Backward(gyT mat.Tensor) error {
 			dz[i*o.k+j] = g * v
 		}
 	}
-	o.z.AccGrad(NewTensor(dz, o.n, o.k))
+	o.z.AccGrad(o.ar.gradTensor(dz, o.n, o.k))
 	return nil
 }
 
@@ -83,6 +85,7 @@ func SelectSum(ar *Arena, logits mat.Tensor, target []int) (*ag.Operator, error)
 }
 
 type selectSum struct {
+	output
 	ar     *Arena
 	z      mat.Tensor
 	target []int
@@ -97,10 +100,11 @@ func (o *selectSum) Forward() (mat.Tensor, error) {
 	for i, t := range o.target {
 		s += z[i*o.k+t]
 	}
-	return NewTensor([]float32{s}, 1, 1), nil
+	return o.set(NewTensor([]float32{s}, 1, 1)), nil
 }
 
 func (o *selectSum) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	if !o.z.RequiresGrad() {
 		return nil
 	}
@@ -109,7 +113,7 @@ func (o *selectSum) Backward(gyT mat.Tensor) error {
 	for i, t := range o.target {
 		dz[i*o.k+t] = g
 	}
-	o.z.AccGrad(NewTensor(dz, o.n, o.k))
+	o.z.AccGrad(o.ar.gradTensor(dz, o.n, o.k))
 	return nil
 }
 

@@ -25,6 +25,7 @@ func MaxPool2d(ar *Arena, x mat.Tensor, in Shape, k, stride, pad int) (*ag.Opera
 }
 
 type maxPool struct {
+	output
 	ar             *Arena
 	x              mat.Tensor
 	in, out        Shape
@@ -68,11 +69,12 @@ func (o *maxPool) Forward() (mat.Tensor, error) {
 			}
 		}
 	})
-	return NewTensor(y, out.C, out.Cols()), nil
+	return o.set(NewTensor(y, out.C, out.Cols())), nil
 }
 
 // Backward routes each output gradient to the input that won the max.
 func (o *maxPool) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	if !o.x.RequiresGrad() {
 		return nil
 	}
@@ -86,7 +88,7 @@ func (o *maxPool) Backward(gyT mat.Tensor) error {
 			}
 		}
 	})
-	o.x.AccGrad(NewTensor(dx, o.in.C, inC))
+	o.x.AccGrad(o.ar.gradTensor(dx, o.in.C, inC))
 	return nil
 }
 
@@ -100,6 +102,7 @@ func GlobalAvgPool(ar *Arena, x mat.Tensor, in Shape) (*ag.Operator, error) {
 }
 
 type avgPool struct {
+	output
 	ar *Arena
 	x  mat.Tensor
 	in Shape
@@ -121,11 +124,12 @@ func (o *avgPool) Forward() (mat.Tensor, error) {
 			y[n*in.C+c] = s / float32(hw)
 		}
 	}
-	return NewTensor(y, in.N, in.C), nil
+	return o.set(NewTensor(y, in.N, in.C)), nil
 }
 
 // Backward spreads g[n, c]/(H*W) over the pixels of channel c of image n.
 func (o *avgPool) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	if !o.x.RequiresGrad() {
 		return nil
 	}
@@ -142,6 +146,6 @@ func (o *avgPool) Backward(gyT mat.Tensor) error {
 			}
 		}
 	}
-	o.x.AccGrad(NewTensor(dx, in.C, in.Cols()))
+	o.x.AccGrad(o.ar.gradTensor(dx, in.C, in.Cols()))
 	return nil
 }

@@ -17,6 +17,7 @@ func ReLU(ar *Arena, x mat.Tensor) (*ag.Operator, error) {
 }
 
 type relu struct {
+	output
 	ar   *Arena
 	x    mat.Tensor
 	y    []float32
@@ -34,18 +35,19 @@ func (o *relu) Forward() (mat.Tensor, error) {
 			o.y[i] = max(x[i], 0)
 		}
 	})
-	return NewTensor(o.y, o.r, o.c), nil
+	return o.set(NewTensor(o.y, o.r, o.c)), nil
 }
 
 // Backward: dx = g where y > 0.
 func (o *relu) Backward(gyT mat.Tensor) error {
+	defer o.release()
 	if !o.x.RequiresGrad() {
 		return nil
 	}
 	gy := Data(gyT)
 	dx := o.ar.Alloc(len(gy))
 	parallelFor(len(gy), 1, func(lo, hi int) { reluMask(gy[lo:hi], o.y[lo:hi], dx[lo:hi]) })
-	o.x.AccGrad(NewTensor(dx, o.r, o.c))
+	o.x.AccGrad(o.ar.gradTensor(dx, o.r, o.c))
 	return nil
 }
 

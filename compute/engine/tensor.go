@@ -22,7 +22,65 @@ type Tensor struct {
 
 	mu   sync.Mutex
 	grad *Tensor
+
+	ar   *Arena // the arena data came from, when it is a gradient that may be freed
+	keep bool   // the gradient is read after the backward pass (KeepGrad)
 }
+
+// gradTensor wraps data, allocated from a, as a gradient a operator hands
+// over: its receiver may give the buffer back to a once it is dead.
+func (a *Arena) gradTensor(data []float32, rows, cols int) *Tensor {
+	t := NewTensor(data, rows, cols)
+	t.ar = a
+	return t
+}
+
+// KeepGrad marks the output of an operator of this package (or a Tensor)
+// whose gradient the caller reads after the backward pass: a saliency
+// layer. Every other operator output's gradient is given back to the arena
+// as soon as the operator has propagated it, so that the backward pass
+// holds only the gradients still in flight.
+func KeepGrad(t mat.Tensor) {
+	if op, ok := t.(*ag.Operator); ok {
+		t = op.Value()
+	}
+	if tt, ok := t.(*Tensor); ok {
+		tt.mu.Lock()
+		tt.keep = true
+		tt.mu.Unlock()
+	}
+}
+
+// releaseGrad gives out's gradient back to the arena it came from, unless
+// out is kept: the operator that produced out calls it when its backward
+// is done. The gradient is dropped from out either way but a kept one.
+func releaseGrad(out *Tensor) {
+	if out == nil {
+		return
+	}
+	out.mu.Lock()
+	g := out.grad
+	if out.keep || g == nil || g.ar == nil {
+		out.mu.Unlock()
+		return
+	}
+	out.grad = nil
+	out.mu.Unlock()
+	g.ar.Free(g.data)
+}
+
+// output remembers an operator's output so that its Backward can release
+// the output's gradient (releaseGrad) once it has propagated it.
+type output struct{ out *Tensor }
+
+// set records t as the output and returns it.
+func (o *output) set(t *Tensor) *Tensor {
+	o.out = t
+	return t
+}
+
+// release gives the output's gradient back; call it when Backward is done.
+func (o *output) release() { releaseGrad(o.out) }
 
 // NewTensor wraps data (not copied) as a rows x cols matrix.
 func NewTensor(data []float32, rows, cols int) *Tensor {
@@ -100,6 +158,11 @@ func (t *Tensor) AccGrad(g mat.Tensor) {
 	dst := t.grad.data
 	for i, v := range gd {
 		dst[i] += v
+	}
+	// Added in, the sender's buffer is dead (a gradient handed over is
+	// owned by its receiver).
+	if gt, ok := g.(*Tensor); ok && gt.ar != nil {
+		gt.ar.Free(gt.data)
 	}
 }
 

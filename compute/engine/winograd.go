@@ -287,10 +287,10 @@ func (c *conv2d) winoGrads(x, gy []float32, needW bool, dx []float32) error {
 	if needW {
 		dw := c.ar.Alloc(cout * cin * 9)
 		winoWeightGrad(du, cout, cin, dw)
-		c.w.AccGrad(NewTensor(dw, cout, cin*9))
+		c.w.AccGrad(c.ar.gradTensor(dw, cout, cin*9))
 	}
 	if dx != nil {
-		c.x.AccGrad(NewTensor(dx, cin, g.in.Cols()))
+		c.x.AccGrad(c.ar.gradTensor(dx, cin, g.in.Cols()))
 	}
 	return nil
 }

@@ -846,3 +846,38 @@ func TestEmbedFeaturesFeedTheClassifier(t *testing.T) {
 	}
 	closeSlices(t, "saliency pass features", s.Features, h[:2*d], 1e-5)
 }
+
+// SaliencyViews gives the same maps as Saliency, channel-major and without
+// copies, and its logits, features and targets are Saliency's.
+func TestSaliencyViewsEqualSaliency(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 3))
+	m := tiny(t, 1, 3, SmallStem, 1.0/16, 4)
+	const n, hw = 3, 12
+	imgs := randImages(r, n*hw*hw)
+	layers := []string{"layer1.0.conv2", "layer2.1.conv2", "4_2"}
+	want, err := m.Saliency(imgs, n, hw, hw, 1, layers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.SaliencyViews(imgs, n, hw, hw, 1, layers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeSlices(t, "logits", want.Logits, got.Logits, 0)
+	closeSlices(t, "features", want.Features, got.Features, 0)
+	for li, w := range want.Layers {
+		g := got.Layers[li]
+		if !g.ChannelMajor || w.ChannelMajor || g.Name != w.Name || g.N != n {
+			t.Fatalf("layer %d: views %+v / copies %+v layouts", li, g.ChannelMajor, w.ChannelMajor)
+		}
+		hw := w.H * w.W
+		for img := 0; img < n; img++ {
+			for c := 0; c < w.C; c++ {
+				cm := (c*n + img) * hw
+				nc := (img*w.C + c) * hw
+				closeSlices(t, fmt.Sprintf("%s A image %d channel %d", w.Name, img, c), w.A[nc:nc+hw], g.A[cm:cm+hw], 0)
+				closeSlices(t, fmt.Sprintf("%s G image %d channel %d", w.Name, img, c), w.G[nc:nc+hw], g.G[cm:cm+hw], 0)
+			}
+		}
+	}
+}

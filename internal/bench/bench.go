@@ -23,6 +23,7 @@ import (
 
 	"github.com/gradprint/gradprint/compute/gemm"
 	"github.com/gradprint/gradprint/compute/resnet"
+	"github.com/gradprint/gradprint/compute/saliency"
 	"github.com/gradprint/gradprint/internal/buildinfo"
 )
 
@@ -82,6 +83,7 @@ func (o Options) Validate() error {
 type Row struct {
 	Size         int     `json:"size"`
 	Pass         string  `json:"pass"` // "train" or "saliency"
+	Stem         string  `json:"stem"` // "small" below 128 px, "imagenet" from 128 px (as train chooses)
 	MsPerImg     float64 `json:"ms_per_img"`
 	MedianMs     float64 `json:"median_ms_per_img"`
 	CPUMsPerImg  float64 `json:"cpu_ms_per_img"`
@@ -91,6 +93,11 @@ type Row struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes,omitempty"` // 0: unknown
 	TorchMs      float64 `json:"torch_ms_per_img,omitempty"`
 	RatioToTorch float64 `json:"ratio_to_torch,omitempty"` // gradprint ms / torch ms: below 1 means gradprint is faster
+
+	TorchMedianMs      float64 `json:"torch_median_ms_per_img,omitempty"`
+	MedianRatioToTorch float64 `json:"median_ratio_to_torch,omitempty"` // gradprint median / torch median
+	TorchRSSBytes      int64   `json:"torch_peak_rss_bytes,omitempty"`  // the peer's process for this pass alone
+	MemRatioToTorch    float64 `json:"mem_ratio_to_torch,omitempty"`    // gradprint peak RSS / torch peak RSS: at most 1 is the target
 }
 
 // Report is everything one run measured; it is the --json output, so its
@@ -203,7 +210,7 @@ func (h harness) run(ctx context.Context, o Options, log *slog.Logger) (*Report,
 // false so the remaining sizes skip it. Only cancellation is an error.
 func (h harness) addPeer(ctx context.Context, rep *Report, dir string, size int, log *slog.Logger) (bool, error) {
 	log.Info("bench: running PyTorch peer", "size", size, "threads", rep.GOMAXPROCS)
-	pr, err := runPeer(ctx, h.python, dir, size, rep.GOMAXPROCS)
+	pr, err := runPeer(ctx, h.python, dir, size, string(stemFor(size)), rep.GOMAXPROCS, rep.Batch, rep.Iters)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -212,11 +219,9 @@ func (h harness) addPeer(ctx context.Context, rep *Report, dir string, size int,
 		log.Warn("bench: " + rep.PeerNote)
 		return false, nil
 	}
-	if pr.Batch != rep.Batch {
-		log.Warn("bench: peer batch differs from --batch; ratios compare different batch sizes", "peer", pr.Batch, "batch", rep.Batch)
-	}
 	rep.Peer = append(rep.Peer, pr)
-	log.Info("bench: PyTorch peer", "size", size, "train_ms_img", pr.TrainMs, "saliency_ms_img", pr.SaliencyMs, "torch", pr.Version)
+	log.Info("bench: PyTorch peer", "size", size, "train_ms_img", pr.TrainMs, "saliency_ms_img", pr.SaliencyMs,
+		"train_rss_mib", pr.TrainRSSBytes>>20, "saliency_rss_mib", pr.SaliencyRSSBytes>>20, "torch", pr.Version)
 	return true, nil
 }
 
@@ -224,7 +229,7 @@ func (h harness) addPeer(ctx context.Context, rep *Report, dir string, size int,
 // of one pass. It reports whether the row's RSS is this pass's own peak
 // (the kernel's high-water mark was reset before it) or the process's.
 func runPass(ctx context.Context, o Options, size int, pass string, peak float64, log *slog.Logger) (Row, bool, error) {
-	row := Row{Size: size, Pass: pass}
+	row := Row{Size: size, Pass: pass, Stem: string(stemFor(size))}
 	// Return the previous pass's memory so this pass's peak RSS is its own.
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -267,10 +272,22 @@ func runPass(ctx context.Context, o Options, size int, pass string, peak float64
 	return row, perPass, nil
 }
 
+// stemFor is the stem train chooses for a size: the small stem of
+// MedMNIST's 28 and 64 px models, the ImageNet stem from 128 px (the
+// thesis's 224 px).
+func stemFor(size int) resnet.Stem {
+	if size >= 128 {
+		return resnet.ImageNetStem
+	}
+	return resnet.SmallStem
+}
+
 // newStep builds the model and seeded random batch for one pass and returns
 // a function running one step of it, with the pass's FLOPs per image.
 func newStep(o Options, size int, pass string) (func() error, float64, error) {
-	m, err := resnet.New(resnet.MedMNISTConfig(1, 2), o.Seed)
+	cfg := resnet.MedMNISTConfig(1, 2)
+	cfg.Stem = stemFor(size)
+	m, err := resnet.New(cfg, o.Seed)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -302,9 +319,22 @@ func newStep(o Options, size int, pass string) (func() error, float64, error) {
 		for _, l := range resnet.ThesisLayers() {
 			layers = append(layers, l.Name)
 		}
+		// As analyze runs it, and as the peer does: the pass's own buffers
+		// read in place, then the Grad-CAM++ map of every layer.
+		var raw []float32
 		return func() error {
-			_, err := m.Saliency(imgs, o.Batch, size, size, 1, layers, nil)
-			return err
+			r, err := m.SaliencyViews(imgs, o.Batch, size, size, 1, layers, nil)
+			if err != nil {
+				return err
+			}
+			for _, l := range r.Layers {
+				raw = slices.Grow(raw[:0], l.N*l.H*l.W)[:l.N*l.H*l.W]
+				a, g := saliency.CNHW(l.A, l.N, l.C, l.H, l.W), saliency.CNHW(l.G, l.N, l.C, l.H, l.W)
+				if err := saliency.Maps(saliency.GradCAMPP{}, raw, a, g); err != nil {
+					return err
+				}
+			}
+			return nil
 		}, fl.Saliency, nil
 	}
 	return nil, 0, fmt.Errorf("unknown pass %q, want %q or %q", pass, passTrain, passSaliency)

@@ -127,16 +127,16 @@ func TestCPUSecondsAdvances(t *testing.T) {
 }
 
 const peerSample = `/usr/lib/python3/dist-packages/torch/x.py:1: UserWarning: something
-torch 1.13.0a0 threads=2 size=64 stem=small batch=32: train 163.2 ms/img | saliency pass (8 layers, 1 backward) 108.4 ms/img | thesis-style 8 fwd+bwd at batch 1 928.0 ms per input
+peer-pass torch=1.13.0a0 threads=2 size=64 stem=small batch=32 pass=saliency best=37.612 median=39.004 thesis=298.4 rss=1740800
 `
 
-func TestParsePeerOutput(t *testing.T) {
-	got, err := parsePeerOutput(peerSample)
+func TestParsePeerPass(t *testing.T) {
+	got, err := parsePeerPass(peerSample)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := PeerResult{Version: "1.13.0a0", Threads: 2, Size: 64, Stem: "small", Batch: 32,
-		TrainMs: 163.2, SaliencyMs: 108.4, ThesisMs: 928}
+	want := peerPass{Version: "1.13.0a0", Threads: 2, Size: 64, Stem: "small", Batch: 32, Pass: "saliency",
+		BestMs: 37.612, MedianMs: 39.004, ThesisMs: 298.4, PeakRSSBytes: 1700 << 20}
 	if got != want {
 		t.Errorf("parsed %+v, want %+v", got, want)
 	}
@@ -145,26 +145,26 @@ func TestParsePeerOutput(t *testing.T) {
 		name, out string
 		errHas    string // a piece of the error message
 	}{
-		{"empty", "", "no \"torch ...\" summary line"},
-		{"no torch", "Traceback (most recent call last):\nModuleNotFoundError: No module named 'torch'\n", "no \"torch ...\" summary line"},
-		{"truncated", "torch 1.13.0a0 threads=2 size=64 stem=small batch=32: train 163.2 ms/img\n", "want \"torch V"},
-		{"no version", bad("torch 1.13.0a0 ", "torch  "), "want \"torch V"},
-		{"threads word", bad("threads=2", "threads=two"), "want \"torch V"},
-		{"threads zero", bad("threads=2", "threads=0"), `"0" is not a positive integer`},
-		{"threads overflow", bad("threads=2", "threads=99999999999999999999"), `"99999999999999999999" is not a positive integer`},
-		{"size word", bad("size=64", "size=x64"), "want \"torch V"},
-		{"size zero", bad("size=64", "size=0"), `"0" is not a positive integer`},
-		{"stem punctuation", bad("stem=small", "stem=sm-all"), "want \"torch V"},
-		{"batch zero", bad("batch=32", "batch=0"), `"0" is not a positive integer`},
-		{"train zero", bad("train 163.2", "train 0.0"), `"0.0" is not a positive time`},
-		{"train two dots", bad("train 163.2", "train 1.6.3"), `"1.6.3" is not a positive time`},
-		{"saliency dot", bad("backward) 108.4", "backward) ."), `"." is not a positive time`},
-		{"saliency missing", bad("saliency pass (8 layers, 1 backward) 108.4 ms/img", "saliency 108.4 ms/img"), "want \"torch V"},
-		{"thesis zero", bad("928.0 ms per input", "0 ms per input"), `"0" is not a positive time`},
-		{"thesis unit", bad("928.0 ms per input", "928.0 s per input"), "want \"torch V"},
+		{"empty", "", `no "peer-pass ..." line`},
+		{"no torch", "Traceback (most recent call last):\nModuleNotFoundError: No module named 'torch'\n", `no "peer-pass ..." line`},
+		{"no version", bad("torch=1.13.0a0 ", ""), "want torch=, stem= and pass="},
+		{"no pass", bad(" pass=saliency", ""), "want torch=, stem= and pass="},
+		{"bare word", bad("threads=2", "threads"), `field "threads" is not key=value`},
+		{"threads word", bad("threads=2", "threads=two"), `threads="two" is not a positive integer`},
+		{"threads zero", bad("threads=2", "threads=0"), `threads="0" is not a positive integer`},
+		{"threads overflow", bad("threads=2", "threads=99999999999999999999"), "is not a positive integer"},
+		{"size missing", bad("size=64 ", ""), `size="" is not a positive integer`},
+		{"batch zero", bad("batch=32", "batch=0"), `batch="0" is not a positive integer`},
+		{"best zero", bad("best=37.612", "best=0.000"), `best="0.000" is not a positive time`},
+		{"best two dots", bad("best=37.612", "best=3.7.6"), `best="3.7.6" is not a positive time`},
+		{"median missing", bad(" median=39.004", ""), `median="" is not a positive time`},
+		{"median inf", bad("median=39.004", "median=inf"), `median="inf" is not a positive time`},
+		{"thesis negative", bad("thesis=298.4", "thesis=-1"), `thesis="-1" is not a positive time`},
+		{"rss missing", bad(" rss=1740800", ""), `rss="" is not a size in KiB`},
+		{"rss word", bad("rss=1740800", "rss=1.7G"), `rss="1.7G" is not a size in KiB`},
 	}
 	for _, tc := range tests {
-		_, err := parsePeerOutput(tc.out)
+		_, err := parsePeerPass(tc.out)
 		if err == nil {
 			t.Errorf("%s: parsed without error", tc.name)
 			continue
@@ -173,18 +173,9 @@ func TestParsePeerOutput(t *testing.T) {
 			t.Errorf("%s: error %q lacks %q", tc.name, err, tc.errHas)
 		}
 	}
-}
-
-func TestParsePeerRunChecksSize(t *testing.T) {
-	if pr, err := parsePeerRun(peerSample, 64); err != nil || pr.Size != 64 {
-		t.Errorf("size 64 asked and reported: %+v, %v", pr, err)
-	}
-	_, err := parsePeerRun(peerSample, 28)
-	if err == nil || !strings.Contains(err.Error(), "size 64") || !strings.Contains(err.Error(), "asked for 28") {
-		t.Errorf("size 28 asked, 64 reported: error %v, want one naming both", err)
-	}
-	if _, err := parsePeerRun("", 28); err == nil {
-		t.Error("empty output accepted")
+	// The training pass measures no thesis style: 0 is accepted there.
+	if pp, err := parsePeerPass(bad("thesis=298.4", "thesis=0.0")); err != nil || pp.ThesisMs != 0 {
+		t.Errorf("thesis=0.0: %+v, %v", pp, err)
 	}
 }
 
@@ -217,10 +208,11 @@ func sampleReport() *Report {
 		PeakGFLOPS: 200, PeakSize: 512, LoadStart: "0.50 0.60 0.70", LoadEnd: "1.90 1.00 0.80",
 		RSSPerPass: true, ProcessRSS: 900 << 20, PeerRequired: true,
 		Rows: []Row{
-			{Size: 28, Pass: "train", MsPerImg: 25, MedianMs: 26, CPUMsPerImg: 48, GFLOPS: 110, OfPeak: 0.55, PeakRSSBytes: 300 << 20},
-			{Size: 28, Pass: "saliency", MsPerImg: 15, MedianMs: 15.5, CPUMsPerImg: 29, GFLOPS: 60, OfPeak: 0.3},
+			{Size: 28, Pass: "train", Stem: "small", MsPerImg: 25, MedianMs: 26, CPUMsPerImg: 48, GFLOPS: 110, OfPeak: 0.55, PeakRSSBytes: 300 << 20},
+			{Size: 28, Pass: "saliency", Stem: "small", MsPerImg: 15, MedianMs: 15.5, CPUMsPerImg: 29, GFLOPS: 60, OfPeak: 0.3},
 		},
-		Peer: []PeerResult{{Version: "1.13.0a0", Threads: 2, Size: 28, Stem: "small", Batch: 32, TrainMs: 31.25, SaliencyMs: 20, ThesisMs: 769}},
+		Peer: []PeerResult{{Version: "1.13.0a0", Threads: 2, Size: 28, Stem: "small", Batch: 32, TrainMs: 31.25, SaliencyMs: 20, ThesisMs: 769,
+			TrainMedianMs: 32.5, SaliencyMedianMs: 21, TrainRSSBytes: 400 << 20, SaliencyRSSBytes: 350 << 20}},
 	}
 }
 
@@ -234,6 +226,13 @@ func TestAttachPeerRatios(t *testing.T) {
 	}
 	if r := rep.Rows[1]; r.TorchMs != 20 || math.Abs(r.RatioToTorch-0.75) > 1e-12 {
 		t.Errorf("saliency row: torch %v ratio %v, want 20 and 0.75", r.TorchMs, r.RatioToTorch)
+	}
+	if r := rep.Rows[0]; math.Abs(r.MedianRatioToTorch-0.8) > 1e-12 || r.TorchRSSBytes != 400<<20 || math.Abs(r.MemRatioToTorch-0.75) > 1e-12 {
+		t.Errorf("train row: median ratio %v, torch RSS %d, memory ratio %v; want 0.8, 400 MiB, 0.75", r.MedianRatioToTorch, r.TorchRSSBytes, r.MemRatioToTorch)
+	}
+	// The saliency row's own RSS is unknown: torch's is shown, no ratio.
+	if r := rep.Rows[1]; r.TorchRSSBytes != 350<<20 || r.MemRatioToTorch != 0 {
+		t.Errorf("saliency row without its own RSS: torch RSS %d ratio %v, want 350 MiB and none", r.TorchRSSBytes, r.MemRatioToTorch)
 	}
 	if r := rep.Rows[2]; r.TorchMs != 0 || r.RatioToTorch != 0 {
 		t.Errorf("64 px row without a peer run: torch %v ratio %v, want none", r.TorchMs, r.RatioToTorch)
@@ -255,25 +254,27 @@ func TestBenchTable(t *testing.T) {
 		switch {
 		case len(f) > 0 && f[0] == "SIZE":
 			header = l
-		case len(f) > 2 && f[0] == "28" && f[2] == "train":
+		case len(f) > 3 && f[0] == "28" && f[3] == "train":
 			train = l
-		case len(f) > 2 && f[0] == "28" && f[2] == "saliency":
+		case len(f) > 3 && f[0] == "28" && f[3] == "saliency":
 			sal = l
 		}
 	}
 	if header == "" || train == "" || sal == "" {
 		t.Fatalf("table lacks header or rows:\n%s", out)
 	}
-	for _, want := range []string{"TORCH MS/IMG", "GP/TORCH", "PEAK RSS"} {
+	for _, want := range []string{"STEM", "TORCH MS/IMG", "GP/TORCH", "PEAK RSS", "TORCH RSS", "GP/TORCH RSS"} {
 		if !strings.Contains(header, want) {
 			t.Errorf("header lacks %q: %q", want, header)
 		}
 	}
-	if got, want := strings.Fields(train), []string{"28", "px", "train", "25.0", "26.0", "48.0", "110.0", "0.55", "300", "MiB", "31.2", "0.80"}; !slices.Equal(got, want) {
+	if got, want := strings.Fields(train), []string{"28", "px", "small", "train", "25.0", "26.0", "48.0", "110.0", "0.55", "300", "MiB",
+		"31.2", "32.5", "0.80", "0.80", "400", "MiB", "0.75"}; !slices.Equal(got, want) {
 		t.Errorf("train row %q, want fields %q", got, want)
 	}
 	// Unknown RSS prints n/a, never 0.
-	if got, want := strings.Fields(sal), []string{"28", "px", "saliency", "15.0", "15.5", "29.0", "60.0", "0.30", "n/a", "20.0", "0.75"}; !slices.Equal(got, want) {
+	if got, want := strings.Fields(sal), []string{"28", "px", "small", "saliency", "15.0", "15.5", "29.0", "60.0", "0.30", "n/a",
+		"20.0", "21.0", "0.75", "0.74", "350", "MiB", "n/a"}; !slices.Equal(got, want) {
 		t.Errorf("saliency row %q, want fields %q", got, want)
 	}
 	// Columns line up: right-aligned cells end at the same offsets.
@@ -403,10 +404,12 @@ func TestBenchReportJSONKeys(t *testing.T) {
 		{"report", b, []string{"batch", "cpu", "date", "gemm_backend", "gemm_core", "gemm_library", "go_version", "goarch", "gomaxprocs", "goos", "iters",
 			"load_avg_end", "load_avg_start", "peer", "peer_note", "peer_requested", "process_peak_rss_bytes", "rows",
 			"rss_per_pass", "seed", "sgemm_peak_gflops", "sgemm_peak_size", "warmup"}},
-		{"row", top.Rows[0], []string{"cpu_ms_per_img", "flops_per_img", "gflops", "median_ms_per_img", "ms_per_img",
-			"of_peak", "pass", "peak_rss_bytes", "ratio_to_torch", "size", "torch_ms_per_img"}},
-		{"peer", top.Peer[0], []string{"batch", "saliency_ms_per_img", "size", "stem", "thesis_style_ms_per_input",
-			"threads", "train_ms_per_img", "version"}},
+		{"row", top.Rows[0], []string{"cpu_ms_per_img", "flops_per_img", "gflops", "median_ms_per_img", "median_ratio_to_torch",
+			"mem_ratio_to_torch", "ms_per_img", "of_peak", "pass", "peak_rss_bytes", "ratio_to_torch", "size", "stem",
+			"torch_median_ms_per_img", "torch_ms_per_img", "torch_peak_rss_bytes"}},
+		{"peer", top.Peer[0], []string{"batch", "saliency_median_ms_per_img", "saliency_ms_per_img", "saliency_peak_rss_bytes",
+			"size", "stem", "thesis_style_ms_per_input", "threads", "train_median_ms_per_img", "train_ms_per_img",
+			"train_peak_rss_bytes", "version"}},
 	}
 	for _, tc := range tests {
 		if got := keys(t, tc.raw); !slices.Equal(got, tc.want) {
@@ -445,9 +448,12 @@ func TestOptionsValidate(t *testing.T) {
 
 // fakePeer writes a stand-in for python3 and the peer script into a fresh
 // folder, points GRADPRINT_SHARED_PEERS at it and returns the interpreter.
-// The interpreter passes "-c import torch" and runs the script with /bin/sh;
-// the script prints line, with $1 the size and $2 the stem, after a warning,
-// and fails if any OPENBLAS_ variable reached it.
+// The interpreter passes "-c import torch"; otherwise it checks that it was
+// given peer_pass.py and the peers folder, and prints line after a warning,
+// with the arguments as positional parameters: $3 size, $4 stem, $5
+// threads, $6 batch, $7 pass and $b a best time of 10 (train) or 5
+// (saliency) and $r a peak RSS of 2 MiB or 1 MiB (in KiB). It fails if any
+// OPENBLAS_ variable reached it.
 func fakePeer(t *testing.T, line string) string {
 	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
@@ -455,13 +461,16 @@ func fakePeer(t *testing.T, line string) string {
 	}
 	dir := t.TempDir()
 	python := filepath.Join(dir, "python3")
-	py := "#!/bin/sh\nif [ \"$1\" = -c ]; then exit 0; fi\nexec /bin/sh \"$@\"\n"
-	script := "if env | grep -q '^OPENBLAS_'; then echo 'OPENBLAS_ leaked into the peer' >&2; exit 3; fi\n" +
+	py := "#!/bin/sh\nif [ \"$1\" = -c ]; then exit 0; fi\n" +
+		"if env | grep -q '^OPENBLAS_'; then echo 'OPENBLAS_ leaked into the peer' >&2; exit 3; fi\n" +
+		"grep -q 'peer-pass torch=' \"$1\" || { echo \"$1 is not peer_pass.py\" >&2; exit 4; }\n" +
+		"[ -f \"$2/" + peerScript + "\" ] || { echo \"no peer script in $2\" >&2; exit 5; }\n" +
+		"if [ \"$7\" = train ]; then b=10.0; r=2048; else b=5.0; r=1024; fi\n" +
 		"echo 'UserWarning: something'\necho \"" + line + "\"\n"
 	if err := os.WriteFile(python, []byte(py), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, peerScript), []byte(script), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, peerScript), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv(peersEnv, dir)
@@ -469,8 +478,7 @@ func fakePeer(t *testing.T, line string) string {
 	return python
 }
 
-const fakeLine = "torch 9.9 threads=$3 size=$1 stem=$2 batch=32: train 10.0 ms/img | " +
-	"saliency pass (8 layers, 1 backward) 5.0 ms/img | thesis-style 8 fwd+bwd at batch 1 40.0 ms per input"
+const fakeLine = "peer-pass torch=9.9 threads=$5 size=$3 stem=$4 batch=$6 pass=$7 best=$b median=12.0 thesis=40.0 rss=$r"
 
 func TestRunPeerStandIn(t *testing.T) {
 	python := fakePeer(t, fakeLine)
@@ -478,11 +486,12 @@ func TestRunPeerStandIn(t *testing.T) {
 	if dir == "" {
 		t.Fatalf("stand-in peer not found: %s", why)
 	}
-	got, err := runPeer(context.Background(), python, dir, 28, 3)
+	got, err := runPeer(context.Background(), python, dir, 224, "imagenet", 3, 16, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := PeerResult{Version: "9.9", Threads: 3, Size: 28, Stem: "small", Batch: 32, TrainMs: 10, SaliencyMs: 5, ThesisMs: 40}
+	want := PeerResult{Version: "9.9", Threads: 3, Size: 224, Stem: "imagenet", Batch: 16, TrainMs: 10, SaliencyMs: 5, ThesisMs: 40,
+		TrainMedianMs: 12, SaliencyMedianMs: 12, TrainRSSBytes: 2 << 20, SaliencyRSSBytes: 1 << 20}
 	if got != want {
 		t.Errorf("peer result %+v, want %+v", got, want)
 	}
@@ -576,8 +585,8 @@ func TestAddPeerFailureLeavesNote(t *testing.T) {
 		name, line string
 		note       []string
 	}{
-		{"other size", strings.Replace(fakeLine, "size=$1", "size=99", 1), []string{"peer failed at 8 px", "size 99", "asked for 8"}},
-		{"garbled", "torch 9.9 broke", []string{"peer failed at 8 px", "torch 9.9 broke"}},
+		{"other size", strings.Replace(fakeLine, "size=$3", "size=99", 1), []string{"peer failed at 8 px", "size 99", "asked for 8"}},
+		{"garbled", "peer-pass torch=9.9 broke", []string{"peer failed at 8 px", "peer-pass torch=9.9 broke"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -617,28 +626,28 @@ func TestRunStops(t *testing.T) {
 }
 
 const tableWithPeer = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  seed=1
-ResNet18 full width, small stem, 1 channel, 2 classes, batch 32; best (and median) of 5 steps after 2 warm-up
+ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch 32; best (and median) of 5 steps after 2 warm-up
 sgemm peak: 200.0 GFLOPS (512x512)
 load average (1/5/15 min): start 0.50 0.60 0.70, end 1.90 1.00 0.80
 
-   SIZE      PASS  MS/IMG  MEDIAN  CPU MS/IMG  GFLOPS  OF PEAK  PEAK RSS  TORCH MS/IMG  GP/TORCH
-  28 px     train    25.0    26.0        48.0   110.0     0.55   300 MiB          31.2      0.80
-  28 px  saliency    15.0    15.5        29.0    60.0     0.30       n/a          20.0      0.75
+   SIZE   STEM      PASS  MS/IMG  MEDIAN  CPU MS/IMG  GFLOPS  OF PEAK  PEAK RSS  TORCH MS/IMG  TORCH MEDIAN  GP/TORCH  GP/TORCH MEDIAN  TORCH RSS  GP/TORCH RSS
+  28 px  small     train    25.0    26.0        48.0   110.0     0.55   300 MiB          31.2          32.5      0.80             0.80    400 MiB          0.75
+  28 px  small  saliency    15.0    15.5        29.0    60.0     0.30       n/a          20.0          21.0      0.75             0.74    350 MiB           n/a
 
 peak RSS: each pass's own (high-water mark reset before it); whole process: 900 MiB
 GFLOPS count convolution and linear multiply-adds only (CountFLOPs); OF PEAK = GFLOPS / sgemm peak
-peer: PyTorch 1.13.0a0, threads=2, batch 32, best of 3 steps; GP/TORCH < 1 means gradprint is faster
+peer: PyTorch 1.13.0a0, threads=2, batch 32, each pass in its own process, same warm-up and steps; GP/TORCH < 1 means gradprint is faster (GP/TORCH MEDIAN: of the medians), GP/TORCH RSS <= 1 that it needs no more memory
 peer thesis-style (8 forward+backward per input, batch 1): 28 px 769 ms per input
 `
 
 const tableWithoutPeer = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  seed=1
-ResNet18 full width, small stem, 1 channel, 2 classes, batch 32; best (and median) of 5 steps after 2 warm-up
+ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch 32; best (and median) of 5 steps after 2 warm-up
 sgemm peak: 200.0 GFLOPS (512x512)
 load average (1/5/15 min): start 0.50 0.60 0.70, end 1.90 1.00 0.80
 
-   SIZE      PASS  MS/IMG  MEDIAN  CPU MS/IMG  GFLOPS  OF PEAK  PEAK RSS
-  28 px     train    25.0    26.0        48.0   110.0     0.55   300 MiB
-  28 px  saliency    15.0    15.5        29.0    60.0     0.30       n/a
+   SIZE   STEM      PASS  MS/IMG  MEDIAN  CPU MS/IMG  GFLOPS  OF PEAK  PEAK RSS
+  28 px  small     train    25.0    26.0        48.0   110.0     0.55   300 MiB
+  28 px  small  saliency    15.0    15.5        29.0    60.0     0.30       n/a
 
 peak RSS: the process's so far (could not reset the high-water mark); whole process: 900 MiB
 GFLOPS count convolution and linear multiply-adds only (CountFLOPs); OF PEAK = GFLOPS / sgemm peak
@@ -646,13 +655,13 @@ peer: /usr/bin/python3 cannot import torch
 `
 
 const tableNotRequested = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  seed=1
-ResNet18 full width, small stem, 1 channel, 2 classes, batch 32; best (and median) of 5 steps after 2 warm-up
+ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch 32; best (and median) of 5 steps after 2 warm-up
 sgemm peak: 200.0 GFLOPS (512x512)
 load average (1/5/15 min): start 0.50 0.60 0.70, end n/a
 
-   SIZE      PASS  MS/IMG  MEDIAN  CPU MS/IMG  GFLOPS  OF PEAK  PEAK RSS
-  28 px     train    25.0    26.0        48.0   110.0     0.55   300 MiB
-  28 px  saliency    15.0    15.5        29.0    60.0     0.30       n/a
+   SIZE   STEM      PASS  MS/IMG  MEDIAN  CPU MS/IMG  GFLOPS  OF PEAK  PEAK RSS
+  28 px  small     train    25.0    26.0        48.0   110.0     0.55   300 MiB
+  28 px  small  saliency    15.0    15.5        29.0    60.0     0.30       n/a
 
 peak RSS: each pass's own (high-water mark reset before it); whole process: 900 MiB
 GFLOPS count convolution and linear multiply-adds only (CountFLOPs); OF PEAK = GFLOPS / sgemm peak

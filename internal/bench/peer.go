@@ -2,29 +2,48 @@ package bench
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/gradprint/gradprint/internal/shareddata"
 )
 
-// PeerResult is the summary line of one torch_resnet_bench.py run. Times
-// are per image (per input for ThesisMs), in milliseconds.
+// PeerResult is what the PyTorch peer measured at one size: both passes,
+// each run in a process of its own. Times are per image (per input for
+// ThesisMs), in milliseconds; peak RSS is each pass's process's high-water
+// mark (VmHWM, which the pass reads itself), in bytes, 0 when unknown.
 type PeerResult struct {
-	Version    string  `json:"version"`
-	Threads    int     `json:"threads"`
-	Size       int     `json:"size"`
-	Stem       string  `json:"stem"`
-	Batch      int     `json:"batch"`
-	TrainMs    float64 `json:"train_ms_per_img"`
-	SaliencyMs float64 `json:"saliency_ms_per_img"`
-	ThesisMs   float64 `json:"thesis_style_ms_per_input"`
+	Version          string  `json:"version"`
+	Threads          int     `json:"threads"`
+	Size             int     `json:"size"`
+	Stem             string  `json:"stem"`
+	Batch            int     `json:"batch"`
+	TrainMs          float64 `json:"train_ms_per_img"`
+	SaliencyMs       float64 `json:"saliency_ms_per_img"`
+	ThesisMs         float64 `json:"thesis_style_ms_per_input"`
+	TrainMedianMs    float64 `json:"train_median_ms_per_img,omitempty"`
+	SaliencyMedianMs float64 `json:"saliency_median_ms_per_img,omitempty"`
+	TrainRSSBytes    int64   `json:"train_peak_rss_bytes,omitempty"`
+	SaliencyRSSBytes int64   `json:"saliency_peak_rss_bytes,omitempty"`
 }
+
+// peerPass is one pass of the peer, as peer_pass.py reports it.
+type peerPass struct {
+	Version                    string
+	Threads, Size, Batch       int
+	Stem, Pass                 string
+	BestMs, MedianMs, ThesisMs float64
+	PeakRSSBytes               int64
+}
+
+//go:embed peer_pass.py
+var peerPassScript []byte
 
 // attachPeer copies the peer's figures onto the rows of the same size and
 // sets their ratio gradprint / torch.
@@ -35,13 +54,20 @@ func attachPeer(rep *Report) {
 			if p.Size != r.Size {
 				continue
 			}
-			t := p.TrainMs
+			t, med, rss := p.TrainMs, p.TrainMedianMs, p.TrainRSSBytes
 			if r.Pass == passSaliency {
-				t = p.SaliencyMs
+				t, med, rss = p.SaliencyMs, p.SaliencyMedianMs, p.SaliencyRSSBytes
 			}
 			if t > 0 {
 				r.TorchMs = t
 				r.RatioToTorch = r.MsPerImg / t
+			}
+			if med > 0 {
+				r.TorchMedianMs = med
+				r.MedianRatioToTorch = r.MedianMs / med
+			}
+			if r.TorchRSSBytes = rss; rss > 0 && r.PeakRSSBytes > 0 {
+				r.MemRatioToTorch = float64(r.PeakRSSBytes) / float64(rss)
 			}
 		}
 	}
@@ -84,10 +110,43 @@ func lastLine(s string) string {
 	return s
 }
 
-// runPeer runs the PyTorch peer at one size, with OpenBLAS settings meant
-// for gradprint's own process removed so torch runs as its README measured.
-func runPeer(ctx context.Context, python, dir string, size, threads int) (PeerResult, error) {
-	c := exec.CommandContext(ctx, python, filepath.Join(dir, peerScript), strconv.Itoa(size), "small", strconv.Itoa(threads))
+// runPeer runs the PyTorch peer at one size: each pass in its own
+// process (peer_pass.py, importing the network from the peers folder), with
+// OpenBLAS settings meant for gradprint's own process removed so torch
+// runs as its README measured.
+func runPeer(ctx context.Context, python, dir string, size int, stem string, threads, batch, iters int) (PeerResult, error) {
+	script, err := os.CreateTemp("", "gradprint-peer-*.py")
+	if err != nil {
+		return PeerResult{}, fmt.Errorf("peer script: %w", err)
+	}
+	defer os.Remove(script.Name())
+	if _, err := script.Write(peerPassScript); err != nil {
+		script.Close()
+		return PeerResult{}, fmt.Errorf("peer script: %w", err)
+	}
+	if err := script.Close(); err != nil {
+		return PeerResult{}, fmt.Errorf("peer script: %w", err)
+	}
+	var pr PeerResult
+	for _, pass := range []string{passTrain, passSaliency} {
+		pp, err := runPeerPass(ctx, python, script.Name(), dir, size, stem, threads, batch, pass, iters)
+		if err != nil {
+			return PeerResult{}, err
+		}
+		pr.Version, pr.Threads, pr.Size, pr.Stem, pr.Batch = pp.Version, pp.Threads, pp.Size, pp.Stem, pp.Batch
+		if pass == passTrain {
+			pr.TrainMs, pr.TrainMedianMs, pr.TrainRSSBytes = pp.BestMs, pp.MedianMs, pp.PeakRSSBytes
+		} else {
+			pr.SaliencyMs, pr.SaliencyMedianMs, pr.SaliencyRSSBytes, pr.ThesisMs = pp.BestMs, pp.MedianMs, pp.PeakRSSBytes, pp.ThesisMs
+		}
+	}
+	return pr, nil
+}
+
+// runPeerPass runs one pass of the peer, which reports its own peak RSS.
+func runPeerPass(ctx context.Context, python, script, dir string, size int, stem string, threads, batch int, pass string, iters int) (peerPass, error) {
+	c := exec.CommandContext(ctx, python, script, dir, strconv.Itoa(size), stem, strconv.Itoa(threads),
+		strconv.Itoa(batch), pass, strconv.Itoa(warmup), strconv.Itoa(iters))
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "OPENBLAS_") {
 			c.Env = append(c.Env, kv)
@@ -97,58 +156,63 @@ func runPeer(ctx context.Context, python, dir string, size, threads int) (PeerRe
 	c.Stderr = &stderr
 	out, err := c.Output()
 	if err != nil {
-		return PeerResult{}, fmt.Errorf("%s %s: %w: %s", python, peerScript, err, lastLine(stderr.String()))
+		return peerPass{}, fmt.Errorf("%s peer %s pass: %w: %s", python, pass, err, lastLine(stderr.String()))
 	}
-	return parsePeerRun(string(out), size)
-}
-
-// parsePeerRun parses the peer's output and checks it ran at the size asked,
-// so its figures are never attached to rows of another size.
-func parsePeerRun(out string, size int) (PeerResult, error) {
-	pr, err := parsePeerOutput(out)
+	pp, err := parsePeerPass(string(out))
 	if err != nil {
-		return pr, err
+		return pp, err
 	}
-	if pr.Size != size {
-		return pr, fmt.Errorf("peer reported size %d, asked for %d", pr.Size, size)
+	if pp.Size != size || pp.Pass != pass || pp.Stem != stem || pp.Batch != batch {
+		return pp, fmt.Errorf("peer reported size %d, stem %s, batch %d, pass %s; asked for %d, %s, %d, %s",
+			pp.Size, pp.Stem, pp.Batch, pp.Pass, size, stem, batch, pass)
 	}
-	return pr, nil
+	return pp, nil
 }
 
-var peerLine = regexp.MustCompile(`^torch (\S+) threads=(\d+) size=(\d+) stem=(\w+) batch=(\d+): ` +
-	`train ([0-9.]+) ms/img \| saliency pass \([^)]*\) ([0-9.]+) ms/img \| thesis-style .* ([0-9.]+) ms per input$`)
-
-// parsePeerOutput reads the summary line torch_resnet_bench.py prints: the
-// first line starting "torch ", which must then match the whole format with
-// positive integers and positive times. Other lines (warnings) are ignored.
-func parsePeerOutput(out string) (PeerResult, error) {
+// parsePeerPass reads the line peer_pass.py prints: the first line starting
+// "peer-pass ", whose key=value fields must all be present, integers
+// positive and times positive (thesis may be 0: only the saliency pass
+// measures it; rss, in KiB, may be 0: unknown). Other lines (warnings) are
+// ignored.
+func parsePeerPass(out string) (peerPass, error) {
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "torch ") {
+		rest, ok := strings.CutPrefix(line, "peer-pass ")
+		if !ok {
 			continue
 		}
-		m := peerLine.FindStringSubmatch(line)
-		if m == nil {
-			return PeerResult{}, fmt.Errorf("peer output line %q: want \"torch V threads=N size=N stem=S batch=N: train X ms/img | saliency pass (...) Y ms/img | thesis-style ... Z ms per input\"", line)
+		kv := map[string]string{}
+		for _, f := range strings.Fields(rest) {
+			k, v, ok := strings.Cut(f, "=")
+			if !ok {
+				return peerPass{}, fmt.Errorf("peer output line %q: field %q is not key=value", line, f)
+			}
+			kv[k] = v
 		}
-		pr := PeerResult{Version: m[1], Stem: m[4]}
-		ints := []*int{&pr.Threads, &pr.Size, &pr.Batch}
-		for i, s := range []string{m[2], m[3], m[5]} {
-			v, err := strconv.Atoi(s)
+		pp := peerPass{Version: kv["torch"], Stem: kv["stem"], Pass: kv["pass"]}
+		if pp.Version == "" || pp.Stem == "" || pp.Pass == "" {
+			return peerPass{}, fmt.Errorf("peer output line %q: want torch=, stem= and pass=", line)
+		}
+		for k, dst := range map[string]*int{"threads": &pp.Threads, "size": &pp.Size, "batch": &pp.Batch} {
+			v, err := strconv.Atoi(kv[k])
 			if err != nil || v < 1 {
-				return PeerResult{}, fmt.Errorf("peer output line %q: %q is not a positive integer", line, s)
+				return peerPass{}, fmt.Errorf("peer output line %q: %s=%q is not a positive integer", line, k, kv[k])
 			}
-			*ints[i] = v
+			*dst = v
 		}
-		floats := []*float64{&pr.TrainMs, &pr.SaliencyMs, &pr.ThesisMs}
-		for i, s := range []string{m[6], m[7], m[8]} {
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || !(v > 0) {
-				return PeerResult{}, fmt.Errorf("peer output line %q: %q is not a positive time", line, s)
+		for k, dst := range map[string]*float64{"best": &pp.BestMs, "median": &pp.MedianMs, "thesis": &pp.ThesisMs} {
+			v, err := strconv.ParseFloat(kv[k], 64)
+			if err != nil || v < 0 || (k != "thesis" && v == 0) || math.IsInf(v, 0) {
+				return peerPass{}, fmt.Errorf("peer output line %q: %s=%q is not a positive time", line, k, kv[k])
 			}
-			*floats[i] = v
+			*dst = v
 		}
-		return pr, nil
+		kib, err := strconv.ParseInt(kv["rss"], 10, 64)
+		if err != nil || kib < 0 || kib > 1<<40 {
+			return peerPass{}, fmt.Errorf("peer output line %q: rss=%q is not a size in KiB", line, kv["rss"])
+		}
+		pp.PeakRSSBytes = kib << 10
+		return pp, nil
 	}
-	return PeerResult{}, fmt.Errorf("no \"torch ...\" summary line in peer output %q", strings.TrimSpace(out))
+	return peerPass{}, fmt.Errorf("no \"peer-pass ...\" line in peer output %q", strings.TrimSpace(out))
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -18,7 +19,7 @@ func WriteTable(w io.Writer, r *Report) error {
 	if r.CPU != "" || r.Core != "" {
 		fmt.Fprintf(bw, "cpu %s; gemm library %s (core %s); one BLAS thread per call\n", orNA(r.CPU), orNA(r.Library), orNA(r.Core))
 	}
-	fmt.Fprintf(bw, "ResNet18 full width, small stem, 1 channel, 2 classes, batch %d; best (and median) of %d steps after %d warm-up\n",
+	fmt.Fprintf(bw, "ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch %d; best (and median) of %d steps after %d warm-up\n",
 		r.Batch, r.Iters, r.Warmup)
 	fmt.Fprintf(bw, "sgemm peak: %.1f GFLOPS (%dx%d)\n", r.PeakGFLOPS, r.PeakSize, r.PeakSize)
 	if r.LoadStart != "" || r.LoadEnd != "" {
@@ -36,20 +37,17 @@ func WriteTable(w io.Writer, r *Report) error {
 func writeRows(w io.Writer, r *Report) error {
 	hasPeer := len(r.Peer) > 0
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	hdr := "SIZE\tPASS\tMS/IMG\tMEDIAN\tCPU MS/IMG\tGFLOPS\tOF PEAK\tPEAK RSS\t"
+	hdr := "SIZE\tSTEM\tPASS\tMS/IMG\tMEDIAN\tCPU MS/IMG\tGFLOPS\tOF PEAK\tPEAK RSS\t"
 	if hasPeer {
-		hdr += "TORCH MS/IMG\tGP/TORCH\t"
+		hdr += "TORCH MS/IMG\tTORCH MEDIAN\tGP/TORCH\tGP/TORCH MEDIAN\tTORCH RSS\tGP/TORCH RSS\t"
 	}
 	fmt.Fprintln(tw, hdr)
 	for _, row := range r.Rows {
-		line := fmt.Sprintf("%d px\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%s\t", row.Size, row.Pass, row.MsPerImg, row.MedianMs,
+		line := fmt.Sprintf("%d px\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%s\t", row.Size, orNA(row.Stem), row.Pass, row.MsPerImg, row.MedianMs,
 			row.CPUMsPerImg, row.GFLOPS, row.OfPeak, mib(row.PeakRSSBytes))
 		if hasPeer {
-			if row.TorchMs > 0 {
-				line += fmt.Sprintf("%.1f\t%.2f\t", row.TorchMs, row.RatioToTorch)
-			} else {
-				line += "n/a\tn/a\t"
-			}
+			line += fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t", num(row.TorchMs, 1), num(row.TorchMedianMs, 1),
+				num(row.RatioToTorch, 2), num(row.MedianRatioToTorch, 2), mib(row.TorchRSSBytes), num(row.MemRatioToTorch, 2))
 		}
 		fmt.Fprintln(tw, line)
 	}
@@ -65,7 +63,7 @@ func writeNotes(w io.Writer, r *Report) {
 	fmt.Fprintln(w, "GFLOPS count convolution and linear multiply-adds only (CountFLOPs); OF PEAK = GFLOPS / sgemm peak")
 	if len(r.Peer) > 0 {
 		p := r.Peer[0]
-		fmt.Fprintf(w, "peer: PyTorch %s, threads=%d, batch %d, best of 3 steps; GP/TORCH < 1 means gradprint is faster\n",
+		fmt.Fprintf(w, "peer: PyTorch %s, threads=%d, batch %d, each pass in its own process, same warm-up and steps; GP/TORCH < 1 means gradprint is faster (GP/TORCH MEDIAN: of the medians), GP/TORCH RSS <= 1 that it needs no more memory\n",
 			p.Version, p.Threads, p.Batch)
 		var ts []string
 		for _, p := range r.Peer {
@@ -85,6 +83,14 @@ func mib(b int64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+}
+
+// num prints x with prec decimals, or n/a when it is unknown (0).
+func num(x float64, prec int) string {
+	if x <= 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(x, 'f', prec, 64)
 }
 
 func orNA(s string) string {

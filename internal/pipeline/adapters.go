@@ -31,13 +31,16 @@ var _ analysis.Model = Analyzer{}
 
 // Saliency runs one saliency pass for the analysis.
 func (a Analyzer) Saliency(images []uint8, n, h, w, c int, layers []string, target func([]float32) []int) (analysis.Taps, error) {
-	r, err := a.Model.Saliency(images, n, h, w, c, layers, func(logits []float32, _, _ int) []int { return target(logits) })
+	r, err := a.Model.SaliencyViews(images, n, h, w, c, layers, func(logits []float32, _, _ int) []int { return target(logits) })
 	if err != nil {
 		return nil, err
 	}
 	return taps{r}, nil
 }
 
+// taps reads a pass's maps in place (SaliencyViews): both steps finish
+// with one pass's taps before they start the next, as their Taps
+// interfaces require.
 type taps struct{ r *resnet.SaliencyResult }
 
 func (t taps) Logits() []float32 { return t.r.Logits }
@@ -47,7 +50,11 @@ func (t taps) Layer(name string) (saliency.Planes, saliency.Planes, error) {
 	if err != nil {
 		return saliency.Planes{}, saliency.Planes{}, err
 	}
-	return saliency.NCHW(l.A, l.N, l.C, l.H, l.W), saliency.NCHW(l.G, l.N, l.C, l.H, l.W), nil
+	layout := saliency.NCHW
+	if l.ChannelMajor {
+		layout = saliency.CNHW
+	}
+	return layout(l.A, l.N, l.C, l.H, l.W), layout(l.G, l.N, l.C, l.H, l.W), nil
 }
 
 // Fingerprinter adapts a Model to the fingerprint step, whose taps also
@@ -58,7 +65,7 @@ var _ fingerprint.Model = Fingerprinter{}
 
 // Saliency runs one saliency pass for the fingerprint step.
 func (f Fingerprinter) Saliency(images []uint8, n, h, w, c int, layers []string, target func([]float32) []int) (fingerprint.Taps, error) {
-	r, err := f.Model.Saliency(images, n, h, w, c, layers, func(logits []float32, _, _ int) []int { return target(logits) })
+	r, err := f.Model.SaliencyViews(images, n, h, w, c, layers, func(logits []float32, _, _ int) []int { return target(logits) })
 	if err != nil {
 		return nil, err
 	}

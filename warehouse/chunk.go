@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/gradprint/gradprint/internal/atomicfile"
 	"github.com/gradprint/gradprint/warehouse/rows"
@@ -26,10 +25,10 @@ var (
 // parallel and the writer's buffers stay modest.
 const rowGroupRows = 256 * 1024
 
-func writerOptions(table string) []parquet.WriterOption {
+func (w *Warehouse) writerOptions(table string) []parquet.WriterOption {
 	version, _ := BuildInfo()
 	return []parquet.WriterOption{
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(w.codec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.CreatedBy("gradprint", version, ""),
 		parquet.KeyValueMetadata("gradprint.table", table),
@@ -53,8 +52,8 @@ type typedPart[T any] struct {
 	n  int64
 }
 
-func openPart[T any](f *atomicfile.File, table string) part {
-	return &typedPart[T]{f: f, pw: parquet.NewGenericWriter[T](f, writerOptions(table)...)}
+func openPart[T any](f *atomicfile.File, opts []parquet.WriterOption) part {
+	return &typedPart[T]{f: f, pw: parquet.NewGenericWriter[T](f, opts...)}
 }
 
 func (p *typedPart[T]) write(rs any) error {
@@ -76,8 +75,8 @@ func (p *typedPart[T]) count() int64           { return p.n }
 // partOpener is the one list that pairs each row type with its typed
 // writer: Go cannot make a GenericWriter[T] from a reflect.Type, so every
 // table written in chunks is named here once.
-func partOpener(t rows.Table) (func(*atomicfile.File, string) part, bool) {
-	open, ok := map[reflect.Type]func(*atomicfile.File, string) part{
+func partOpener(t rows.Table) (func(*atomicfile.File, []parquet.WriterOption) part, bool) {
+	open, ok := map[reflect.Type]func(*atomicfile.File, []parquet.WriterOption) part{
 		reflect.TypeFor[rows.Training]():          openPart[rows.Training],
 		reflect.TypeFor[rows.Prediction]():        openPart[rows.Prediction],
 		reflect.TypeFor[rows.Saliency]():          openPart[rows.Saliency],
@@ -160,7 +159,7 @@ func (c *ChunkWriter) Append(t rows.Table, rs any) error {
 			c.err = fmt.Errorf("warehouse: %w", err)
 			return c.err
 		}
-		p = open(f, t.Name)
+		p = open(f, c.run.w.writerOptions(t.Name))
 		c.parts[t.Name] = p
 		c.order = append(c.order, t.Name)
 	}

@@ -22,6 +22,7 @@ type globals struct {
 	seed     uint64
 	report   progress.Stderr
 	cpuProf  string
+	memProf  string
 	stopProf func() error
 
 	stdout io.Writer
@@ -59,6 +60,11 @@ be wrong.`,
 			return err
 		},
 		PersistentPostRunE: func(cmd *cobra.Command, args []string) error {
+			if g.memProf != "" {
+				if err := profile.WriteHeap("--memprofile", g.memProf); err != nil {
+					return err
+				}
+			}
 			if g.stopProf != nil {
 				return g.stopProf()
 			}
@@ -72,6 +78,7 @@ be wrong.`,
 	pf.BoolVar(&g.report.Quiet, "quiet", false, "no progress output, warnings only")
 	pf.StringVar(&g.report.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	pf.StringVar(&g.report.Progress, "progress", "auto", "progress on stderr: auto (a live line on a terminal, none elsewhere), lines (a plain line every 5 s, for logs and pods) or none")
+	pf.StringVar(&g.memProf, "memprofile", "", "write a Go heap profile at the end of the command to this file (for `go tool pprof`)")
 	pf.StringVar(&g.cpuProf, "cpuprofile", "", "write a Go CPU profile of the command to this file (for `go tool pprof`)")
 
 	root.AddCommand(

@@ -881,3 +881,32 @@ func TestSaliencyViewsEqualSaliency(t *testing.T) {
 		}
 	}
 }
+
+// Within one binary on one machine and thread count, training is bit-exact:
+// the same seed and batches give the same weights, bit for bit, however
+// the backward pass's goroutines interleave (a tensor with two consumers
+// adds two gradients, and a+b = b+a exactly) and whichever arena buffers
+// are reused.
+func TestTrainingIsBitExactInOneProcess(t *testing.T) {
+	run := func() []NamedTensor {
+		r := rand.New(rand.NewPCG(5, 5))
+		m := tiny(t, 1, 3, SmallStem, 1.0/8, 11)
+		opt := NewAdam(1e-3)
+		for step := 0; step < 3; step++ {
+			imgs := randImages(r, 6*16*16)
+			labels := []int{0, 1, 2, 0, 1, 2}
+			if _, err := m.TrainStep(imgs, labels, 6, 16, 16, 1, opt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return m.Params()
+	}
+	a, b := run(), run()
+	for i := range a {
+		for j, v := range a[i].Data {
+			if math.Float32bits(v) != math.Float32bits(b[i].Data[j]) {
+				t.Fatalf("%s[%d]: %v then %v: two runs of the same seed differ", a[i].Name, j, v, b[i].Data[j])
+			}
+		}
+	}
+}

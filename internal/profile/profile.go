@@ -4,6 +4,7 @@ package profile
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
@@ -25,4 +26,22 @@ func StartCPU(flag, path string) (stop func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// WriteHeap writes a heap profile (live objects as of the last garbage
+// collection, forced first) to path. flag names the option in errors.
+func WriteHeap(flag, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	return nil
 }

@@ -33,3 +33,20 @@ func TestStartCPUWritesAProfile(t *testing.T) {
 		t.Fatalf("unwritable path: error %v, want one naming the flag", err)
 	}
 }
+
+func TestWriteHeapWritesAProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heap.pprof")
+	if err := WriteHeap("--memprofile", path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("heap profile of %d bytes is not gzip", len(b))
+	}
+	if err := WriteHeap("--memprofile", filepath.Join(t.TempDir(), "no", "dir", "p")); err == nil || !strings.Contains(err.Error(), "--memprofile") {
+		t.Fatalf("unwritable path: error %v, want one naming the flag", err)
+	}
+}

@@ -20,5 +20,9 @@
 //
 // Buffers come from an Arena that is reset between steps, so a training loop
 // reaches a steady state with no allocations for activations, gradients or
-// im2col and Winograd scratch. Gradients are handed over, not copied: see Tensor.AccGrad.
+// im2col and Winograd scratch. Gradients are handed over, not copied: see
+// Tensor.AccGrad. Once an operator has propagated its output's gradient it
+// gives the buffer back to the arena for reuse, unless KeepGrad marked the
+// output as read after the pass (a saliency layer), so a backward pass holds
+// only the gradients in flight.
 package engine

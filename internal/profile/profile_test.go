@@ -21,14 +21,7 @@ func TestStartCPUWritesAProfile(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// pprof profiles are gzip-compressed protocol buffers.
-	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
-		t.Fatalf("profile of %d bytes is not gzip", len(b))
-	}
+	isProfile(t, path)
 	if _, err := StartCPU("--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "p")); err == nil || !strings.Contains(err.Error(), "--cpuprofile") {
 		t.Fatalf("unwritable path: error %v, want one naming the flag", err)
 	}
@@ -39,14 +32,21 @@ func TestWriteHeapWritesAProfile(t *testing.T) {
 	if err := WriteHeap("--memprofile", path); err != nil {
 		t.Fatal(err)
 	}
+	isProfile(t, path)
+	if err := WriteHeap("--memprofile", filepath.Join(t.TempDir(), "no", "dir", "p")); err == nil || !strings.Contains(err.Error(), "--memprofile") {
+		t.Fatalf("unwritable path: error %v, want one naming the flag", err)
+	}
+}
+
+// isProfile fails unless path holds a pprof profile: gzip-compressed
+// protocol buffers.
+func isProfile(t *testing.T, path string) {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
-		t.Fatalf("heap profile of %d bytes is not gzip", len(b))
-	}
-	if err := WriteHeap("--memprofile", filepath.Join(t.TempDir(), "no", "dir", "p")); err == nil || !strings.Contains(err.Error(), "--memprofile") {
-		t.Fatalf("unwritable path: error %v, want one naming the flag", err)
+		t.Fatalf("%s: %d bytes, not gzip", path, len(b))
 	}
 }

@@ -66,9 +66,7 @@ func (a *Arena) Alloc(n int) []float32 {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if fl := a.free[n]; len(fl) > 0 {
-		s := fl[len(fl)-1]
-		a.free[n] = fl[:len(fl)-1]
+	if s, ok := a.reuse(n); ok {
 		return s
 	}
 	r := a.mapped()
@@ -81,6 +79,25 @@ func (a *Arena) Alloc(n int) []float32 {
 	e := mapFloats(n)
 	r.extra = append(r.extra, e)
 	return e[:n:n]
+}
+
+// reuse takes the smallest freed buffer of at least n and at most 2n
+// floats (the bound keeps a small request from pinning a large buffer),
+// and returns its first n. Callers hold a.mu.
+func (a *Arena) reuse(n int) ([]float32, bool) {
+	best := 0
+	for size, fl := range a.free {
+		if len(fl) > 0 && size >= n && size <= 2*n && (best == 0 || size < best) {
+			best = size
+		}
+	}
+	if best == 0 {
+		return nil, false
+	}
+	fl := a.free[best]
+	s := fl[len(fl)-1]
+	a.free[best] = fl[:len(fl)-1]
+	return s[:n:n], true
 }
 
 // Free gives back a buffer Alloc returned, before Reset, once nothing

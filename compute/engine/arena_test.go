@@ -8,17 +8,27 @@ import (
 	"github.com/nlpodyssey/spago/mat"
 )
 
-// A freed buffer comes back from the next Alloc of its length, and only
-// of its length.
+// A freed buffer comes back from the next Alloc that fits it: the
+// smallest freed buffer of n to 2n floats, its first n.
 func TestArenaFreeReuses(t *testing.T) {
 	ar := &Arena{}
 	a := ar.Alloc(100)
 	ar.Free(a)
-	if b := ar.Alloc(99); &b[0] == &a[0] {
-		t.Fatal("a freed buffer of 100 was handed out for 99")
+	if b := ar.Alloc(101); &b[0] == &a[0] {
+		t.Fatal("a freed buffer of 100 was handed out for 101")
 	}
-	if c := ar.Alloc(100); &c[0] != &a[0] || len(c) != 100 || cap(c) != 100 {
-		t.Fatal("the freed buffer of 100 was not reused for the next Alloc(100)")
+	if b := ar.Alloc(49); &b[0] == &a[0] {
+		t.Fatal("a freed buffer of 100 was handed out for 49 (more than twice the request)")
+	}
+	c := ar.Alloc(60)
+	if &c[0] != &a[0] || len(c) != 60 || cap(c) != 60 {
+		t.Fatalf("the freed buffer of 100 was not reused for Alloc(60) (len %d cap %d)", len(c), cap(c))
+	}
+	small, big := ar.Alloc(70), ar.Alloc(90)
+	ar.Free(big)
+	ar.Free(small)
+	if d := ar.Alloc(65); &d[0] != &small[0] {
+		t.Fatal("Alloc(65) did not take the smallest freed buffer that fits (70, not 90)")
 	}
 	ar.Reset()
 	d := ar.Alloc(100)

@@ -134,6 +134,7 @@ type conv2d struct {
 	g       convGeom
 	y       []float32 // forward output, for the ReLU mask
 	u       []float32 // Winograd-transformed weights, for backward
+	ownU    bool      // u came from the arena (training), not the caller (eval)
 }
 
 func (c *conv2d) Operands() []mat.Tensor {

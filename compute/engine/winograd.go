@@ -226,6 +226,7 @@ func (c *conv2d) winoForward(x, bias, y []float32) {
 	upl := winoPlane(cout, cin)
 	if c.u == nil {
 		c.u = c.ar.Alloc(winoXi * upl)
+		c.ownU = true
 		winoWeights(Data(c.w), cout, cin, c.u)
 	}
 	chunks, v, m := c.winoScratch()
@@ -254,6 +255,11 @@ func (c *conv2d) winoGrads(x, gy []float32, needW bool, dx []float32) error {
 	chunks, v, dm := c.winoScratch()
 	defer c.ar.Release(v)
 	defer c.ar.Release(dm)
+	if c.ownU {
+		// The transformed weights (4x the weights) are dead after this
+		// call: their room serves the larger gradients further up.
+		defer c.ar.Free(c.u)
+	}
 	var du []float32
 	if needW {
 		// dU lives only inside this call: from the scratch pool, so all

@@ -12,9 +12,10 @@ import (
 // inside one operator call. An Arena is safe for concurrent use; a nil
 // *Arena allocates from the heap.
 //
-// Buffers given back with Free before Reset are handed out again by Alloc
-// calls of the same length, so a backward pass whose gradients die as soon
-// as they have been propagated needs room only for the live ones.
+// Buffers given back with Free before Reset are handed out again by later
+// Alloc calls of half their length up to theirs, so a backward pass whose
+// gradients die as soon as they have been propagated needs room only for
+// the live ones.
 //
 // Step memory is mapped outside the Go heap (on Unix): a slab of a
 // gigabyte would otherwise let the collector leave as much garbage
@@ -101,8 +102,9 @@ func (a *Arena) reuse(n int) ([]float32, bool) {
 }
 
 // Free gives back a buffer Alloc returned, before Reset, once nothing
-// reads or writes it any more; a later Alloc of the same length may return
-// it. A nil arena ignores it.
+// reads or writes it any more; a later Alloc of its length or down to half
+// of it may return it (its first n floats; the rest waits for Reset). A nil
+// arena ignores it.
 func (a *Arena) Free(s []float32) {
 	if a == nil || len(s) == 0 {
 		return

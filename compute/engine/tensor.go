@@ -51,26 +51,8 @@ func KeepGrad(t mat.Tensor) {
 	}
 }
 
-// releaseGrad gives out's gradient back to the arena it came from, unless
-// out is kept: the operator that produced out calls it when its backward
-// is done. The gradient is dropped from out either way but a kept one.
-func releaseGrad(out *Tensor) {
-	if out == nil {
-		return
-	}
-	out.mu.Lock()
-	g := out.grad
-	if out.keep || g == nil || g.ar == nil {
-		out.mu.Unlock()
-		return
-	}
-	out.grad = nil
-	out.mu.Unlock()
-	g.ar.Free(g.data)
-}
-
-// output remembers an operator's output so that its Backward can release
-// the output's gradient (releaseGrad) once it has propagated it.
+// output remembers an operator's output so that its Backward can give the
+// output's gradient back to the arena once it has propagated it.
 type output struct{ out *Tensor }
 
 // set records t as the output and returns it.
@@ -79,8 +61,24 @@ func (o *output) set(t *Tensor) *Tensor {
 	return t
 }
 
-// release gives the output's gradient back; call it when Backward is done.
-func (o *output) release() { releaseGrad(o.out) }
+// release drops the output's gradient and returns its buffer to the arena
+// it came from; call it when Backward is done. A kept output (KeepGrad)
+// and a gradient no arena owns (a caller's seed) are left as they are.
+func (o *output) release() {
+	t := o.out
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	g := t.grad
+	if t.keep || g == nil || g.ar == nil {
+		t.mu.Unlock()
+		return
+	}
+	t.grad = nil
+	t.mu.Unlock()
+	g.ar.Free(g.data)
+}
 
 // NewTensor wraps data (not copied) as a rows x cols matrix.
 func NewTensor(data []float32, rows, cols int) *Tensor {

@@ -15,7 +15,7 @@ TAG ?= $(VERSION)
 export OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_THREAD_TIMEOUT ?= 4
 
-.PHONY: deps build demo test fuzz bench lint image clean
+.PHONY: deps build deterministic demo test fuzz bench lint image clean
 
 # Fuzz targets and their packages; `make fuzz FUZZTIME=1h` runs them longer.
 FUZZTIME ?= 4s
@@ -26,6 +26,15 @@ deps:
 
 build: deps
 	$(GO) build -tags '$(GOTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gradprint
+
+# The deterministic mode: the pure-Go build's kernels and fixed sums, its
+# GEMM in C without FMA contraction (bit-identical to the Go kernel), the Go
+# code compiled without FMA fusion (GOAMD64=v1): trains bit-identical
+# weights on every x86-64 CPU at any thread count. Slower than the OpenBLAS
+# build: docs/benchmarks.md.
+DETBIN := bin/gradprint-deterministic
+deterministic:
+	GOAMD64=v1 $(GO) build -tags '$(GOTAGS) deterministic' -ldflags '$(LDFLAGS)' -o $(DETBIN) ./cmd/gradprint
 
 # An OCI image built from scratch with buildah (no base image is pulled):
 # the binary, its shared libraries, CA certificates and a non-root user.
@@ -40,6 +49,9 @@ test: deps
 	$(GO) test -tags '$(GOTAGS)' -count=1 -timeout 60m ./...
 	# The pure-Go GEMM fallback passes the same kernel and model tests.
 	$(GO) test -tags purego -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/
+	# The deterministic build: its C GEMM is the Go kernel bit for bit, and
+	# it trains the weights whose hash compute/resnet/testdata holds.
+	GOAMD64=v1 $(GO) test -tags deterministic -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/
 	# A few seconds of each fuzz target on top of its committed corpus.
 	$(MAKE) --no-print-directory fuzz
 

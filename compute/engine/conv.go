@@ -253,8 +253,8 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 	if g.winograd() {
 		return c.winoGrads(x, gy, needW, dx)
 	}
-	chunks := g.chunks(workers())
-	nw := min(workers(), len(chunks))
+	chunks := g.chunks(reduceWorkers())
+	nw := min(reduceWorkers(), len(chunks))
 	partial := make([][]float32, nw) // per worker dW sums
 	ohw := g.out.H * g.out.W
 	forChunksW(chunks, nw, func(wk, first, n0, n1 int) {

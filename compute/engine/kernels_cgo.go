@@ -1,4 +1,4 @@
-//go:build cgo && !purego
+//go:build cgo && !purego && !deterministic
 
 package engine
 
@@ -182,3 +182,7 @@ func reluMask(g, y, out []float32) {
 	}
 	C.gp_relu_mask(fp(g), fp(y), fp(out), C.long(len(g)))
 }
+
+// reduceSplit 0: reductions over the batch split into one partial sum per
+// core (the OpenBLAS build is not bit-exact across machines anyway).
+const reduceSplit = 0

@@ -6,6 +6,8 @@ import (
 
 	"github.com/nlpodyssey/spago/ag"
 	"github.com/nlpodyssey/spago/mat"
+
+	"github.com/gradprint/gradprint/compute/portmath"
 )
 
 // SoftmaxCrossEntropy returns the mean over the batch of -log softmax(z)[label]
@@ -127,7 +129,7 @@ func Softmax(p, z []float32) float64 {
 	}
 	var s float64
 	for j, v := range z {
-		e := math.Exp(float64(v - m))
+		e := portmath.Exp(float64(v - m))
 		p[j] = float32(e)
 		s += e
 	}

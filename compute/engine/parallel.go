@@ -31,6 +31,17 @@ func parallelFor(n, work int, fn func(lo, hi int)) {
 // workers is the number of goroutines compute loops split into.
 func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
+// reduceWorkers is the number of partial sums a reduction over the batch
+// (a weight gradient summed over chunks of images) is split into: one per
+// core, or reduceSplit when the build fixes it so the rounding does not
+// depend on the core count.
+func reduceWorkers() int {
+	if reduceSplit > 0 {
+		return reduceSplit
+	}
+	return workers()
+}
+
 // forChunks runs fn on every chunk [n0, n1), the chunks shared out in
 // contiguous runs over one goroutine per core.
 func forChunks(chunks [][2]int, fn func(n0, n1 int)) {

@@ -104,6 +104,10 @@ func WinogradWeights(dst, w []float32, cout, cin int) ([]float32, error) {
 	return dst, nil
 }
 
+// WinogradWeightsLen is the length of WinogradWeights' result for a cin to
+// cout convolution, for callers that allocate it themselves.
+func WinogradWeightsLen(cout, cin int) int { return winoXi * winoPlane(cout, cin) }
+
 // tileCount is the number of tiles of images [n0, n1).
 func (g convGeom) tileCount(n0, n1 int) int {
 	th, tw := g.tiles()

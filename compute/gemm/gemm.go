@@ -1,7 +1,9 @@
 // Package gemm is the single-precision matrix multiply every convolution and
 // linear layer of gradprint runs on. The default backend is OpenBLAS through
 // cgo; the build tag purego (or building without cgo) selects a blocked
-// pure-Go kernel so the module still builds where OpenBLAS is absent.
+// pure-Go kernel so the module still builds where OpenBLAS is absent, and
+// the tag deterministic the same kernel in C, vectorised but rounding as
+// the Go one does, for results that do not depend on the CPU.
 //
 // Parallelism is owned by Go, not by the BLAS: OpenBLAS is pinned to one
 // thread and Sgemm splits large products into as many column (or row) panels
@@ -31,6 +33,16 @@ func Backend() string { return backendName }
 // machines with different core types round sums differently, so the same
 // seed can train a different model.
 func Library() (config, core string) { return library() }
+
+// Deterministic reports whether this build trains bit-identical weights on
+// every x86-64 CPU and at every GOMAXPROCS: the purego or deterministic
+// build (the blocked kernel, in Go or in C without FMA contraction, and
+// engine's Go kernels with every batch sum split into a fixed number of
+// parts), compiled for GOARCH=amd64 at GOAMD64 v1 or v2, so the Go compiler
+// fuses no product into an FMA. The OpenBLAS build is not: its kernels, and
+// so the order its sums round in, depend on the CPU, and its batch splits
+// on the core count.
+func Deterministic() bool { return pureKernel && !compilerFuses }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
 // op(X) is X or its transpose, op(A) is m x k, op(B) is k x n and C is m x n.

@@ -1,4 +1,4 @@
-//go:build cgo && !purego
+//go:build cgo && !purego && !deterministic
 
 package gemm
 
@@ -16,7 +16,11 @@ import "C"
 
 import "unsafe"
 
-const backendName = "openblas"
+const (
+	backendName = "openblas"
+	// pureKernel: OpenBLAS picks its kernels per CPU at load time.
+	pureKernel = false
+)
 
 // library reads OpenBLAS's build configuration and the kernel set it picked
 // for this CPU at load time (DYNAMIC_ARCH builds pick per CPU).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/gradprint/gradprint/compute/portmath"
 )
 
 // MotionBlur is ImageMagick's MotionBlurImage, which ImageNet-C, CIFAR-10-C
@@ -50,7 +52,7 @@ func fillMotionKernel(k []float64, sigma float64) {
 	}
 	var sum float64
 	for i := range k {
-		k[i] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
+		k[i] = portmath.Exp(-float64(i*i) / (2 * sigma * sigma))
 		sum += k[i]
 	}
 	for i := range k {

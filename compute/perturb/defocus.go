@@ -2,8 +2,9 @@ package perturb
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
+
+	"github.com/gradprint/gradprint/compute/portmath"
 )
 
 // DefocusBlur is MedMNIST-C's (and ImageNet-C's) defocus_blur: correlation
@@ -64,7 +65,7 @@ func diskKernel(ws *Workspace, radius, alias float64) ([]float64, int) {
 	var gs float64
 	for i := range g {
 		t := float64(i - (gk-1)/2)
-		g[i] = math.Exp(-t * t / (2 * alias * alias))
+		g[i] = portmath.Exp(-t * t / (2 * alias * alias))
 		gs += g[i]
 	}
 	for i := range g {

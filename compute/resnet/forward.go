@@ -151,8 +151,8 @@ func (m *Model) ensureEval() {
 	}
 	for _, c := range m.convs {
 		if c.foldW == nil {
-			c.foldW = engine.NewTensor(make([]float32, len(c.w.Raw())), c.cout, c.cin*c.k*c.k)
-			c.foldB = engine.NewTensor(make([]float32, c.cout), c.cout, 1)
+			c.foldW = engine.NewTensor(m.evalMem.Alloc(len(c.w.Raw())), c.cout, c.cin*c.k*c.k)
+			c.foldB = engine.NewTensor(m.evalMem.Alloc(c.cout), c.cout, 1)
 			c.evalW = engine.NewTensor(c.w.Raw(), c.cout, c.cin*c.k*c.k)
 			c.evalG = engine.NewTensor(c.gamma.Raw(), c.cout, 1)
 			c.evalB = engine.NewTensor(c.beta.Raw(), c.cout, 1)
@@ -170,6 +170,9 @@ func (m *Model) ensureEval() {
 			src := fw
 			if c.evalRaw {
 				src = w
+			}
+			if c.evalU == nil {
+				c.evalU = m.evalMem.Alloc(engine.WinogradWeightsLen(c.cout, c.cin))
 			}
 			// Shapes come from the model's own config: an error here is a bug.
 			u, err := engine.WinogradWeights(c.evalU, src, c.cout, c.cin)

@@ -56,6 +56,11 @@ type Model struct {
 	evalFC               [2]*engine.Tensor
 
 	arena engine.Arena
+	// evalMem holds the eval caches (folded weights and their Winograd
+	// transforms, 5x the weights at full width) off the Go heap: on it they
+	// were most of the live heap, and the collector's headroom, a fraction
+	// of the live heap, grew a long analyze's peak memory by as much again.
+	evalMem engine.Arena
 }
 
 // New returns a ResNet18 for cfg initialised as torchvision does (Kaiming

@@ -103,29 +103,31 @@ type Row struct {
 // Report is everything one run measured; it is the --json output, so its
 // field names are a published format.
 type Report struct {
-	Date         time.Time    `json:"date"`
-	GoVersion    string       `json:"go_version"`
-	GOOS         string       `json:"goos"`
-	GOARCH       string       `json:"goarch"`
-	GOMAXPROCS   int          `json:"gomaxprocs"`
-	Backend      string       `json:"gemm_backend"`
-	Library      string       `json:"gemm_library"` // OpenBLAS's build configuration
-	Core         string       `json:"gemm_core"`    // OpenBLAS's kernel set for this CPU
-	CPU          string       `json:"cpu"`
-	Seed         uint64       `json:"seed"`
-	Batch        int          `json:"batch"`
-	Iters        int          `json:"iters"`
-	Warmup       int          `json:"warmup"`
-	PeakGFLOPS   float64      `json:"sgemm_peak_gflops"`
-	PeakSize     int          `json:"sgemm_peak_size"`
-	LoadStart    string       `json:"load_avg_start,omitempty"`
-	LoadEnd      string       `json:"load_avg_end,omitempty"`
-	RSSPerPass   bool         `json:"rss_per_pass"` // false: each row's RSS is the process peak so far
-	ProcessRSS   int64        `json:"process_peak_rss_bytes,omitempty"`
-	Rows         []Row        `json:"rows"`
-	Peer         []PeerResult `json:"peer,omitempty"`
-	PeerNote     string       `json:"peer_note,omitempty"`
-	PeerRequired bool         `json:"peer_requested"`
+	Date       time.Time `json:"date"`
+	GoVersion  string    `json:"go_version"`
+	GOOS       string    `json:"goos"`
+	GOARCH     string    `json:"goarch"`
+	GOMAXPROCS int       `json:"gomaxprocs"`
+	Backend    string    `json:"gemm_backend"`
+	Library    string    `json:"gemm_library"` // OpenBLAS's build configuration
+	Core       string    `json:"gemm_core"`    // OpenBLAS's kernel set for this CPU
+	CPU        string    `json:"cpu"`
+	// Deterministic: the build trains the same bits on every x86-64 CPU.
+	Deterministic bool         `json:"deterministic"`
+	Seed          uint64       `json:"seed"`
+	Batch         int          `json:"batch"`
+	Iters         int          `json:"iters"`
+	Warmup        int          `json:"warmup"`
+	PeakGFLOPS    float64      `json:"sgemm_peak_gflops"`
+	PeakSize      int          `json:"sgemm_peak_size"`
+	LoadStart     string       `json:"load_avg_start,omitempty"`
+	LoadEnd       string       `json:"load_avg_end,omitempty"`
+	RSSPerPass    bool         `json:"rss_per_pass"` // false: each row's RSS is the process peak so far
+	ProcessRSS    int64        `json:"process_peak_rss_bytes,omitempty"`
+	Rows          []Row        `json:"rows"`
+	Peer          []PeerResult `json:"peer,omitempty"`
+	PeerNote      string       `json:"peer_note,omitempty"`
+	PeerRequired  bool         `json:"peer_requested"`
 }
 
 // harness holds what Run fixes and tests shrink: the sgemm peak's matrix
@@ -156,7 +158,7 @@ func (h harness) run(ctx context.Context, o Options, log *slog.Logger) (*Report,
 	rep := &Report{
 		Date: time.Now().UTC().Truncate(time.Second), GoVersion: runtime.Version(),
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Backend: gemm.Backend(), Library: bi.Library, Core: bi.Core, CPU: bi.CPU, Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
+		Backend: gemm.Backend(), Library: bi.Library, Core: bi.Core, CPU: bi.CPU, Deterministic: bi.Deterministic, Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
 		PeakSize: h.peakSize, LoadStart: loadAvg(), PeerRequired: o.Peer,
 	}
 	log.Info("bench: measuring sgemm peak", "backend", rep.Backend, "size", h.peakSize, "gomaxprocs", rep.GOMAXPROCS, "load", rep.LoadStart)

@@ -401,7 +401,7 @@ func TestBenchReportJSONKeys(t *testing.T) {
 		raw  json.RawMessage
 		want []string
 	}{
-		{"report", b, []string{"batch", "cpu", "date", "gemm_backend", "gemm_core", "gemm_library", "go_version", "goarch", "gomaxprocs", "goos", "iters",
+		{"report", b, []string{"batch", "cpu", "date", "deterministic", "gemm_backend", "gemm_core", "gemm_library", "go_version", "goarch", "gomaxprocs", "goos", "iters",
 			"load_avg_end", "load_avg_start", "peer", "peer_note", "peer_requested", "process_peak_rss_bytes", "rows",
 			"rss_per_pass", "seed", "sgemm_peak_gflops", "sgemm_peak_size", "warmup"}},
 		{"row", top.Rows[0], []string{"cpu_ms_per_img", "flops_per_img", "gflops", "median_ms_per_img", "median_ratio_to_torch",
@@ -625,7 +625,7 @@ func TestRunStops(t *testing.T) {
 	}
 }
 
-const tableWithPeer = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  seed=1
+const tableWithPeer = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  deterministic=false  seed=1
 ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch 32; best (and median) of 5 steps after 2 warm-up
 sgemm peak: 200.0 GFLOPS (512x512)
 load average (1/5/15 min): start 0.50 0.60 0.70, end 1.90 1.00 0.80
@@ -640,7 +640,7 @@ peer: PyTorch 1.13.0a0, threads=2, batch 32, each pass in its own process, same 
 peer thesis-style (8 forward+backward per input, batch 1): 28 px 769 ms per input
 `
 
-const tableWithoutPeer = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  seed=1
+const tableWithoutPeer = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  deterministic=false  seed=1
 ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch 32; best (and median) of 5 steps after 2 warm-up
 sgemm peak: 200.0 GFLOPS (512x512)
 load average (1/5/15 min): start 0.50 0.60 0.70, end 1.90 1.00 0.80
@@ -654,7 +654,7 @@ GFLOPS count convolution and linear multiply-adds only (CountFLOPs); OF PEAK = G
 peer: /usr/bin/python3 cannot import torch
 `
 
-const tableNotRequested = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  seed=1
+const tableNotRequested = `gradprint bench  2026-11-25 22:40 UTC  go1.26.0 linux/amd64  GOMAXPROCS=2  gemm=openblas  deterministic=false  seed=1
 ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch 32; best (and median) of 5 steps after 2 warm-up
 sgemm peak: 200.0 GFLOPS (512x512)
 load average (1/5/15 min): start 0.50 0.60 0.70, end n/a

@@ -14,8 +14,8 @@ import (
 // notes on memory, FLOPs and the peer. Unknown figures print as n/a.
 func WriteTable(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "gradprint bench  %s  %s %s/%s  GOMAXPROCS=%d  gemm=%s  seed=%d\n",
-		r.Date.Format("2006-01-02 15:04 UTC"), r.GoVersion, r.GOOS, r.GOARCH, r.GOMAXPROCS, r.Backend, r.Seed)
+	fmt.Fprintf(bw, "gradprint bench  %s  %s %s/%s  GOMAXPROCS=%d  gemm=%s  deterministic=%t  seed=%d\n",
+		r.Date.Format("2006-01-02 15:04 UTC"), r.GoVersion, r.GOOS, r.GOARCH, r.GOMAXPROCS, r.Backend, r.Deterministic, r.Seed)
 	if r.CPU != "" || r.Core != "" {
 		fmt.Fprintf(bw, "cpu %s; gemm library %s (core %s); one BLAS thread per call\n", orNA(r.CPU), orNA(r.Library), orNA(r.Core))
 	}

@@ -27,6 +27,9 @@ type Info struct {
 	Core     string `json:"core"`     // the kernel set in use on this CPU
 	CPU      string `json:"cpu"`      // the CPU model (/proc/cpuinfo), "unknown" elsewhere
 	Threads  int    `json:"threads"`  // GOMAXPROCS: Go's workers; each GEMM call runs one BLAS thread
+	// Deterministic: this build trains bit-identical weights on every
+	// x86-64 CPU and thread count (gemm.Deterministic: make deterministic).
+	Deterministic bool `json:"deterministic"`
 }
 
 // Read returns the running binary's Info. version and commit are what the
@@ -41,7 +44,8 @@ func Read(version, commit string) Info {
 	}
 	lib, core := gemm.Library()
 	return Info{Version: version, Commit: commit, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		GEMM: gemm.Backend(), Library: lib, Core: core, CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0)}
+		GEMM: gemm.Backend(), Library: lib, Core: core, CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0),
+		Deterministic: gemm.Deterministic()}
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo.
@@ -86,5 +90,13 @@ func vcsRevision() string {
 
 // String is one line for logs: version, commit, toolchain and GEMM.
 func (i Info) String() string {
-	return fmt.Sprintf("gradprint %s (commit %s, %s %s, gemm %s core %s, %s, %d threads)", i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Core, i.CPU, i.Threads)
+	return fmt.Sprintf("gradprint %s (commit %s, %s %s, gemm %s core %s, %s, %d threads, %s)", i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Core, i.CPU, i.Threads, i.Reproducibility())
+}
+
+// Reproducibility says in words what Deterministic means for this build.
+func (i Info) Reproducibility() string {
+	if i.Deterministic {
+		return "bit-exact on any x86-64 CPU and thread count"
+	}
+	return "bit-exact for the same CPU kind and thread count only"
 }

@@ -5,12 +5,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/gradprint/gradprint/compute/gemm"
 )
 
 func TestReadFillsEveryField(t *testing.T) {
 	i := Read("", "")
 	if i.Version != "dev" || i.Commit == "" || i.Go != runtime.Version() || i.GEMM == "" || i.Library == "" || i.Core == "" ||
-		i.CPU == "" || i.Threads != runtime.GOMAXPROCS(0) {
+		i.CPU == "" || i.Threads != runtime.GOMAXPROCS(0) || i.Deterministic != gemm.Deterministic() {
 		t.Fatalf("Read() = %+v: a field is empty or wrong", i)
 	}
 	j := Read("v1.2.3", "abc123")
@@ -21,7 +23,7 @@ func TestReadFillsEveryField(t *testing.T) {
 	if err := json.Unmarshal([]byte(j.JSON()), &back); err != nil || back != j {
 		t.Fatalf("JSON %s does not read back: %+v, %v", j.JSON(), back, err)
 	}
-	for _, want := range []string{"gradprint v1.2.3", "commit abc123", runtime.Version(), "gemm " + j.GEMM, "core " + j.Core} {
+	for _, want := range []string{"gradprint v1.2.3", "commit abc123", runtime.Version(), "gemm " + j.GEMM, "core " + j.Core, j.Reproducibility()} {
 		if !strings.Contains(j.String(), want) {
 			t.Errorf("%q lacks %q", j.String(), want)
 		}

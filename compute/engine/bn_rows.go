@@ -8,17 +8,41 @@ package engine
 // float64: the one-pass E[x²]-E[x]² cancels badly for channels with a large
 // mean.
 func bnMomentsGo(row []float32) (mean, variance float64) {
-	var s float64
-	for _, v := range row {
-		s += float64(v)
+	// Eight running sums, then the tail, then the eight in order: the
+	// order kernels_cgo.go's vectorised loop adds in, so that both round
+	// alike (the deterministic build holds them bit-identical).
+	m := len(row)
+	var acc [8]float64
+	i := 0
+	for ; i+8 <= m; i += 8 {
+		for k := range acc {
+			acc[k] += float64(row[i+k])
+		}
 	}
-	mean = s / float64(len(row))
+	var s float64
+	for ; i < m; i++ {
+		s += float64(row[i])
+	}
+	for _, a := range acc {
+		s += a
+	}
+	mean = s / float64(m)
+	var sq [8]float64
+	for i = 0; i+8 <= m; i += 8 {
+		for k := range sq {
+			d := float64(row[i+k]) - mean
+			sq[k] += d * d
+		}
+	}
 	var ss float64
-	for _, v := range row {
-		d := float64(v) - mean
+	for ; i < m; i++ {
+		d := float64(row[i]) - mean
 		ss += d * d
 	}
-	return mean, ss / float64(len(row))
+	for _, q := range sq {
+		ss += q
+	}
+	return mean, ss / float64(m)
 }
 
 // bnApplyGo writes out = relu?(a*x + d + res?).
@@ -53,22 +77,43 @@ func bnApplyGo(x, res, out []float32, a, d float32, relu bool) {
 func bnGradSumsGo(g, y, x []float32, mean float32, relu bool, gm []float32) (sg, sgc float64) {
 	m := len(g)
 	y, x = y[:m], x[:m]
+	masked := func(i int) float32 {
+		if relu && !(y[i] > 0) {
+			return 0
+		}
+		return g[i]
+	}
+	// Blocks of 256, each summed in eight lanes, then its tail, then the
+	// lanes in order: kernels_cgo.go's order (see bnMomentsGo).
 	for i0 := 0; i0 < m; i0 += 256 {
 		i1 := min(i0+256, m)
-		var s0, s1 float32
-		for i := i0; i < i1; i++ {
-			v := g[i]
-			if relu && y[i] <= 0 {
-				v = 0
+		var s0, s1 [8]float32
+		i := i0
+		for ; i+8 <= i1; i += 8 {
+			for k := range s0 {
+				v := masked(i + k)
+				if gm != nil {
+					gm[i+k] = v
+				}
+				s0[k] += v
+				s1[k] += v * (x[i+k] - mean)
 			}
+		}
+		var r0, r1 float32
+		for ; i < i1; i++ {
+			v := masked(i)
 			if gm != nil {
 				gm[i] = v
 			}
-			s0 += v
-			s1 += v * (x[i] - mean)
+			r0 += v
+			r1 += v * (x[i] - mean)
 		}
-		sg += float64(s0)
-		sgc += float64(s1)
+		for k := range s0 {
+			r0 += s0[k]
+			r1 += s1[k]
+		}
+		sg += float64(r0)
+		sgc += float64(r1)
 	}
 	return sg, sgc
 }

@@ -1,9 +1,9 @@
-//go:build cgo && !purego && !deterministic
+//go:build cgo && !purego
 
 package engine
 
 /*
-#cgo CFLAGS: -O3
+#cgo CFLAGS: -O3 -std=c11
 #cgo LDFLAGS: -lm
 #include <math.h>
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -12,8 +12,11 @@ package engine
 #define GP_CLONES
 #endif
 
-// bn_rows.go's and adam.go's loops in C. Sums use eight independent accumulators, which
-// the compiler can keep in one vector register without reassociating.
+// bn_rows.go's and adam.go's loops in C. Sums use eight independent
+// accumulators, which the compiler can keep in one vector register without
+// reassociating; bn_rows.go adds in the same order, and ISO C mode
+// (-std=c11) keeps gcc from fusing multiply-adds (its GNU default), so C
+// and Go agree bit for bit in every clone (kernels_test.go).
 
 GP_CLONES static void gp_bn_moments(const float *restrict x, long m, double *mean, double *var) {
 	double acc[8] = {0};
@@ -182,7 +185,3 @@ func reluMask(g, y, out []float32) {
 	}
 	C.gp_relu_mask(fp(g), fp(y), fp(out), C.long(len(g)))
 }
-
-// reduceSplit 0: reductions over the batch split into one partial sum per
-// core (the OpenBLAS build is not bit-exact across machines anyway).
-const reduceSplit = 0

@@ -1,11 +1,11 @@
-//go:build purego || deterministic || !cgo
+//go:build purego || !cgo
 
 package engine
 
-// Without cgo, and with the purego or deterministic tag, the kernels the
-// default build runs in C (wino_cgo.go, kernels_cgo.go) are their Go
-// reference versions: plain Go arithmetic rounds alike on every CPU, where
-// the C kernels' AVX2 clones fuse multiply-adds.
+// Without cgo (or with the purego tag) the kernels the cgo build runs in C
+// (wino_cgo.go, kernels_cgo.go) are their Go reference versions. Both round
+// alike: the deterministic build compiles the C in ISO mode, where gcc
+// fuses no multiply-add, and its tests hold C and Go bit-identical.
 
 func winoWeights(w []float32, cout, cin int, u []float32) { winoWeightsGo(w, cout, cin, u) }
 
@@ -42,8 +42,3 @@ func bnGradX(g, y, x []float32, relu bool, a, c1, c0 float32, out []float32) {
 func adamUpdate(w, g, m, v []float32, h AdamHyper) { adamUpdateGo(w, g, m, v, h) }
 
 func reluMask(g, y, out []float32) { reluMaskGo(g, y, out) }
-
-// reduceSplit fixes how many partial sums a reduction over the batch is
-// split into, whatever GOMAXPROCS is, so these builds add the same numbers
-// in the same order on every machine (gemm.Deterministic).
-const reduceSplit = 4

@@ -8,8 +8,11 @@ import (
 )
 
 // The cgo build runs C kernels; these tests hold them to the Go kernels
-// they mirror, on lengths that leave vector tails and on channel ranges
-// that split a batch. (Under purego both sides are the Go kernels.)
+// they mirror bit for bit, on lengths that leave vector tails and on
+// channel ranges that split a batch: the C is compiled in ISO mode (no
+// multiply-add fused into an FMA) and adds in the Go order, so its AVX2
+// and SSE2 clones round as Go does on every CPU, which the deterministic
+// build relies on. (Under purego both sides are the Go kernels.)
 
 func randSlice(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
@@ -19,14 +22,14 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-func closeTo(t *testing.T, what string, got, want []float32, tol float64) {
+func sameBits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
 	}
 	for i := range want {
-		if d := math.Abs(float64(got[i] - want[i])); d > tol*(1+math.Abs(float64(want[i]))) || math.IsNaN(float64(got[i])) {
-			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d] = %v, want %v bit for bit", what, i, got[i], want[i])
 		}
 	}
 }
@@ -40,7 +43,7 @@ func TestBatchNormKernelsMatchGo(t *testing.T) {
 		}
 		mu, v := bnMoments(x)
 		muG, vG := bnMomentsGo(x)
-		if math.Abs(mu-muG) > 1e-9*math.Abs(muG) || math.Abs(v-vG) > 1e-9*vG+1e-12 {
+		if mu != muG || v != vG {
 			t.Fatalf("m=%d: moments %v %v, Go %v %v", m, mu, v, muG, vG)
 		}
 		for _, relu := range []bool{false, true} {
@@ -48,7 +51,7 @@ func TestBatchNormKernelsMatchGo(t *testing.T) {
 				out, outG := make([]float32, m), make([]float32, m)
 				bnApply(x, r, out, 0.7, -0.2, relu)
 				bnApplyGo(x, r, outG, 0.7, -0.2, relu)
-				closeTo(t, fmt.Sprintf("apply m=%d relu=%v res=%v", m, relu, r != nil), out, outG, 1e-6)
+				sameBits(t, fmt.Sprintf("apply m=%d relu=%v res=%v", m, relu, r != nil), out, outG)
 			}
 			for _, keep := range []bool{false, true} {
 				var gm, gmG []float32
@@ -57,17 +60,17 @@ func TestBatchNormKernelsMatchGo(t *testing.T) {
 				}
 				sg, sgc := bnGradSums(g, y, x, 3, relu, gm)
 				sgG, sgcG := bnGradSumsGo(g, y, x, 3, relu, gmG)
-				if math.Abs(sg-sgG) > 1e-4*(1+math.Abs(sgG)) || math.Abs(sgc-sgcG) > 1e-4*(1+math.Abs(sgcG)) {
+				if sg != sgG || sgc != sgcG {
 					t.Fatalf("grad sums m=%d relu=%v: %v %v, Go %v %v", m, relu, sg, sgc, sgG, sgcG)
 				}
 				if keep {
-					closeTo(t, "masked gradient", gm, gmG, 0)
+					sameBits(t, "masked gradient", gm, gmG)
 				}
 			}
 			dx, dxG := make([]float32, m), make([]float32, m)
 			bnGradX(g, y, x, relu, 0.9, -0.1, 0.05, dx)
 			bnGradXGo(g, y, x, relu, 0.9, -0.1, 0.05, dxG)
-			closeTo(t, "grad x", dx, dxG, 1e-6)
+			sameBits(t, "grad x", dx, dxG)
 		}
 	}
 }
@@ -78,7 +81,7 @@ func TestReLUMaskKernelMatchesGo(t *testing.T) {
 	out, outG := randSlice(r, 1003), randSlice(r, 1003)
 	reluMask(g, y, out)
 	reluMaskGo(g, y, outG)
-	closeTo(t, "masked", out, outG, 0)
+	sameBits(t, "masked", out, outG)
 }
 
 func TestAdamKernelMatchesGo(t *testing.T) {
@@ -93,9 +96,9 @@ func TestAdamKernelMatchesGo(t *testing.T) {
 	h := AdamHyper{Step: 0.01, InvSqrtBC2: 1.3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
 	AdamUpdate(w, g, m, v, h)
 	adamUpdateGo(w2, g, m2, v2, h)
-	closeTo(t, "w", w, w2, 1e-6)
-	closeTo(t, "m", m, m2, 1e-6)
-	closeTo(t, "v", v, v2, 1e-6)
+	sameBits(t, "w", w, w2)
+	sameBits(t, "m", m, m2)
+	sameBits(t, "v", v, v2)
 }
 
 func TestWinogradKernelsMatchGo(t *testing.T) {
@@ -109,14 +112,14 @@ func TestWinogradKernelsMatchGo(t *testing.T) {
 		v, vG := make([]float32, winoXi*winoPlane(sh.C, tc)), make([]float32, winoXi*winoPlane(sh.C, tc))
 		winoInput(x, g, n0, n1, c0, c1, v)
 		winoInputGo(x, g, n0, n1, c0, c1, vG)
-		closeTo(t, fmt.Sprintf("%v input", sh), v, vG, 1e-5)
+		sameBits(t, fmt.Sprintf("%v input", sh), v, vG)
 
 		dv := randSlice(r, len(v))
 		dx, dxG := randSlice(r, sh.Size()), make([]float32, sh.Size())
 		copy(dxG, dx)
 		winoInputGrad(dv, g, n0, n1, c0, c1, dx)
 		winoInputGradGo(dv, g, n0, n1, c0, c1, dxG)
-		closeTo(t, fmt.Sprintf("%v input gradient", sh), dx, dxG, 1e-5)
+		sameBits(t, fmt.Sprintf("%v input gradient", sh), dx, dxG)
 
 		oc := g.out.C
 		m := randSlice(r, winoXi*winoPlane(oc, tc))
@@ -126,23 +129,23 @@ func TestWinogradKernelsMatchGo(t *testing.T) {
 			copy(yG, y)
 			winoOutput(m, g, n0, n1, 0, oc, bias, relu, y)
 			winoOutputGo(m, g, n0, n1, 0, oc, bias, relu, yG)
-			closeTo(t, fmt.Sprintf("%v output relu=%v", sh, relu), y, yG, 1e-5)
+			sameBits(t, fmt.Sprintf("%v output relu=%v", sh, relu), y, yG)
 		}
 		gy := randSlice(r, g.out.Size())
 		dm, dmG := make([]float32, len(m)), make([]float32, len(m))
 		winoOutputGrad(gy, g, n0, n1, 1, oc, dm)
 		winoOutputGradGo(gy, g, n0, n1, 1, oc, dmG)
-		closeTo(t, fmt.Sprintf("%v output gradient", sh), dm, dmG, 1e-5)
+		sameBits(t, fmt.Sprintf("%v output gradient", sh), dm, dmG)
 
 		w := randSlice(r, oc*sh.C*9)
 		u, uG := make([]float32, winoXi*winoPlane(oc, sh.C)), make([]float32, winoXi*winoPlane(oc, sh.C))
 		winoWeights(w, oc, sh.C, u)
 		winoWeightsGo(w, oc, sh.C, uG)
-		closeTo(t, "weights", u, uG, 1e-6)
+		sameBits(t, "weights", u, uG)
 		du := randSlice(r, len(u))
 		dw, dwG := make([]float32, len(w)), make([]float32, len(w))
 		winoWeightGrad(du, oc, sh.C, dw)
 		winoWeightGradGo(du, oc, sh.C, dwG)
-		closeTo(t, "weight gradient", dw, dwG, 1e-6)
+		sameBits(t, "weight gradient", dw, dwG)
 	}
 }

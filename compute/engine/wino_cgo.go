@@ -1,17 +1,18 @@
-//go:build cgo && !purego && !deterministic
+//go:build cgo && !purego
 
 package engine
 
 /*
-#cgo CFLAGS: -O3
+#cgo CFLAGS: -O3 -std=c11
 #define GP_WINO_PAD 16
 #include <stdlib.h>
 #include <string.h>
 
 // The Winograd transforms of winograd.go and wino_tiles.go in C, arranged so
 // the C compiler vectorises them (an AVX2 clone is picked at load time where
-// the CPU has it). They compute the same sums as the Go versions, which are
-// the reference they are tested against (kernels_test.go).
+// the CPU has it). They compute the same sums in the same order as the Go
+// versions, which are the reference they are held to bit for bit
+// (kernels_test.go; -std=c11: no fused multiply-adds).
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GP_CLONES __attribute__((target_clones("avx2", "default")))
 #else

@@ -37,8 +37,8 @@ func Library() (config, core string) { return library() }
 // Deterministic reports whether this build trains bit-identical weights on
 // every x86-64 CPU and at every GOMAXPROCS: the purego or deterministic
 // build (the blocked kernel, in Go or in C without FMA contraction, and
-// engine's Go kernels with every batch sum split into a fixed number of
-// parts), compiled for GOARCH=amd64 at GOAMD64 v1 or v2, so the Go compiler
+// engine's kernels, which round alike in Go and C, with every batch sum
+// split into a fixed number of parts), compiled for GOARCH=amd64 at GOAMD64 v1 or v2, so the Go compiler
 // fuses no product into an FMA. The OpenBLAS build is not: its kernels, and
 // so the order its sums round in, depend on the CPU, and its batch splits
 // on the core count.

@@ -210,3 +210,26 @@ func TestLibraryNamesItsKernels(t *testing.T) {
 		t.Errorf("OpenBLAS configuration %q does not name OpenBLAS", config)
 	}
 }
+
+func TestKnownCore(t *testing.T) {
+	for _, c := range []struct {
+		picked          string
+		avx512, avx2fma bool
+		want            string
+		ok              bool
+	}{
+		{"Prescott", true, true, "SkylakeX", true},
+		{"Prescott", false, true, "Haswell", true},
+		{"Prescott", false, false, "", false},
+		// OpenBLAS knew the CPU: its pick stands, whatever the features.
+		{"SkylakeX", true, true, "", false},
+		{"Cooperlake", true, true, "", false},
+		{"Haswell", false, true, "", false},
+		{"generic", true, true, "", false},
+	} {
+		got, ok := knownCore(c.picked, c.avx512, c.avx2fma)
+		if got != c.want || ok != c.ok {
+			t.Errorf("knownCore(%q, avx512 %v, avx2fma %v) = %q, %v; want %q, %v", c.picked, c.avx512, c.avx2fma, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -25,8 +25,12 @@ type Info struct {
 	GEMM     string `json:"gemm"`     // backend compiled in: openblas or purego
 	Library  string `json:"library"`  // the backend's build configuration
 	Core     string `json:"core"`     // the kernel set in use on this CPU
-	CPU      string `json:"cpu"`      // the CPU model (/proc/cpuinfo), "unknown" elsewhere
-	Threads  int    `json:"threads"`  // GOMAXPROCS: Go's workers; each GEMM call runs one BLAS thread
+	// CoreType is OPENBLAS_CORETYPE as the process saw it: set, it chose
+	// Core instead of OpenBLAS's own detection (gradprint sets it when
+	// OpenBLAS does not know the CPU: gemm.KnownCore).
+	CoreType string `json:"openblas_coretype,omitempty"`
+	CPU      string `json:"cpu"`     // the CPU model (/proc/cpuinfo), "unknown" elsewhere
+	Threads  int    `json:"threads"` // GOMAXPROCS: Go's workers; each GEMM call runs one BLAS thread
 	// Deterministic: this build trains bit-identical weights on every
 	// x86-64 CPU and thread count (gemm.Deterministic: make deterministic).
 	Deterministic bool `json:"deterministic"`
@@ -44,7 +48,7 @@ func Read(version, commit string) Info {
 	}
 	lib, core := gemm.Library()
 	return Info{Version: version, Commit: commit, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		GEMM: gemm.Backend(), Library: lib, Core: core, CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0),
+		GEMM: gemm.Backend(), Library: lib, Core: core, CoreType: os.Getenv("OPENBLAS_CORETYPE"), CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0),
 		Deterministic: gemm.Deterministic()}
 }
 

@@ -54,7 +54,7 @@ type RunMeta struct {
 	ChunksDone       int32      `parquet:"chunks_done" doc:"chunks of this shard committed when the row was written" range:">= 0"`
 	Host             string     `parquet:"host,dict" doc:"host name of the machine that ran the shard"`
 	Error            string     `parquet:"error" doc:"error message when status is failed; empty otherwise"`
-	BuildJSON        string     `parquet:"build_json" doc:"the binary that wrote this shard: version, commit, Go, platform, GEMM backend, OpenBLAS build and core type, CPU model, threads and whether it is the deterministic build (what gradprint version --json prints); empty in runs from before it was recorded" unit:"JSON object"`
+	BuildJSON        string     `parquet:"build_json" doc:"the binary that wrote this shard: version, commit, Go, platform, GEMM backend, OpenBLAS build and core type (with openblas_coretype, the OPENBLAS_CORETYPE that chose it, when set), CPU model, threads and whether it is the deterministic build (what gradprint version --json prints); empty in runs from before it was recorded" unit:"JSON object"`
 }
 
 // Training is one epoch of a training run.

@@ -4,8 +4,8 @@ package engine
 
 // Without cgo (or with the purego tag) the kernels the cgo build runs in C
 // (wino_cgo.go, kernels_cgo.go) are their Go reference versions. Both round
-// alike: the deterministic build compiles the C in ISO mode, where gcc
-// fuses no multiply-add, and its tests hold C and Go bit-identical.
+// alike: every cgo build compiles the C in ISO mode, where gcc fuses no
+// multiply-add, and kernels_test.go holds C and Go bit-identical.
 
 func winoWeights(w []float32, cout, cin int, u []float32) { winoWeightsGo(w, cout, cin, u) }
 

@@ -38,8 +38,8 @@ func Library() (config, core string) { return library() }
 // every x86-64 CPU and at every GOMAXPROCS: the purego or deterministic
 // build (the blocked kernel, in Go or in C without FMA contraction, and
 // engine's kernels, which round alike in Go and C, with every batch sum
-// split into a fixed number of parts), compiled for GOARCH=amd64 at GOAMD64 v1 or v2, so the Go compiler
-// fuses no product into an FMA. The OpenBLAS build is not: its kernels, and
+// split into a fixed number of parts), compiled for GOARCH=amd64 at
+// GOAMD64 v1 or v2, so the Go compiler fuses no product into an FMA. The OpenBLAS build is not: its kernels, and
 // so the order its sums round in, depend on the CPU, and its batch splits
 // on the core count.
 func Deterministic() bool { return pureKernel && !compilerFuses }

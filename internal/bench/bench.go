@@ -109,8 +109,9 @@ type Report struct {
 	GOARCH     string    `json:"goarch"`
 	GOMAXPROCS int       `json:"gomaxprocs"`
 	Backend    string    `json:"gemm_backend"`
-	Library    string    `json:"gemm_library"` // OpenBLAS's build configuration
-	Core       string    `json:"gemm_core"`    // OpenBLAS's kernel set for this CPU
+	Library    string    `json:"gemm_library"`                // OpenBLAS's build configuration
+	Core       string    `json:"gemm_core"`                   // OpenBLAS's kernel set for this CPU
+	CoreType   string    `json:"openblas_coretype,omitempty"` // the OPENBLAS_CORETYPE that chose Core, if one did
 	CPU        string    `json:"cpu"`
 	// Deterministic: the build trains the same bits on every x86-64 CPU.
 	Deterministic bool         `json:"deterministic"`
@@ -158,7 +159,7 @@ func (h harness) run(ctx context.Context, o Options, log *slog.Logger) (*Report,
 	rep := &Report{
 		Date: time.Now().UTC().Truncate(time.Second), GoVersion: runtime.Version(),
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Backend: gemm.Backend(), Library: bi.Library, Core: bi.Core, CPU: bi.CPU, Deterministic: bi.Deterministic, Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
+		Backend: gemm.Backend(), Library: bi.Library, Core: bi.Core, CoreType: bi.CoreType, CPU: bi.CPU, Deterministic: bi.Deterministic, Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
 		PeakSize: h.peakSize, LoadStart: loadAvg(), PeerRequired: o.Peer,
 	}
 	log.Info("bench: measuring sgemm peak", "backend", rep.Backend, "size", h.peakSize, "gomaxprocs", rep.GOMAXPROCS, "load", rep.LoadStart)

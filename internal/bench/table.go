@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gradprint/gradprint/internal/buildinfo"
 )
 
 // WriteTable prints r for people: context lines, one right-aligned row per
@@ -17,7 +19,7 @@ func WriteTable(w io.Writer, r *Report) error {
 	fmt.Fprintf(bw, "gradprint bench  %s  %s %s/%s  GOMAXPROCS=%d  gemm=%s  deterministic=%t  seed=%d\n",
 		r.Date.Format("2006-01-02 15:04 UTC"), r.GoVersion, r.GOOS, r.GOARCH, r.GOMAXPROCS, r.Backend, r.Deterministic, r.Seed)
 	if r.CPU != "" || r.Core != "" {
-		fmt.Fprintf(bw, "cpu %s; gemm library %s (core %s); one BLAS thread per call\n", orNA(r.CPU), orNA(r.Library), orNA(r.Core))
+		fmt.Fprintf(bw, "cpu %s; gemm library %s (core %s); one BLAS thread per call\n", orNA(r.CPU), orNA(r.Library), orNA(buildinfo.CoreLabel(r.Core, r.CoreType)))
 	}
 	fmt.Fprintf(bw, "ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch %d; best (and median) of %d steps after %d warm-up\n",
 		r.Batch, r.Iters, r.Warmup)

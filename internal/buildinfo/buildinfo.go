@@ -47,9 +47,22 @@ func Read(version, commit string) Info {
 		commit = vcsRevision()
 	}
 	lib, core := gemm.Library()
+	coreType := ""
+	if gemm.Backend() == "openblas" {
+		coreType = os.Getenv("OPENBLAS_CORETYPE")
+	}
 	return Info{Version: version, Commit: commit, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		GEMM: gemm.Backend(), Library: lib, Core: core, CoreType: os.Getenv("OPENBLAS_CORETYPE"), CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0),
+		GEMM: gemm.Backend(), Library: lib, Core: core, CoreType: coreType, CPU: cpuModel(), Threads: runtime.GOMAXPROCS(0),
 		Deterministic: gemm.Deterministic()}
+}
+
+// CoreLabel is core as people read it: with the OPENBLAS_CORETYPE that
+// chose it, when one did.
+func CoreLabel(core, coreType string) string {
+	if coreType == "" {
+		return core
+	}
+	return core + " (OPENBLAS_CORETYPE=" + coreType + ")"
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo.

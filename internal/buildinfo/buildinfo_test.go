@@ -29,3 +29,15 @@ func TestReadFillsEveryField(t *testing.T) {
 		}
 	}
 }
+
+func TestCoreLabel(t *testing.T) {
+	for _, c := range []struct{ core, coreType, want string }{
+		{"SkylakeX", "", "SkylakeX"},
+		{"SkylakeX", "SkylakeX", "SkylakeX (OPENBLAS_CORETYPE=SkylakeX)"},
+		{"Prescott", "Prescott", "Prescott (OPENBLAS_CORETYPE=Prescott)"},
+	} {
+		if got := CoreLabel(c.core, c.coreType); got != c.want {
+			t.Errorf("CoreLabel(%q, %q) = %q, want %q", c.core, c.coreType, got, c.want)
+		}
+	}
+}

@@ -65,11 +65,7 @@ func Version(w io.Writer, i buildinfo.Info, asJSON bool) error {
 	if asJSON {
 		return json.NewEncoder(w).Encode(i)
 	}
-	core := i.Core
-	if i.CoreType != "" {
-		core += " (OPENBLAS_CORETYPE=" + i.CoreType + ")"
-	}
 	_, err := fmt.Fprintf(w, "gradprint %s\ncommit    %s\ngo        %s %s\ngemm      %s\nlibrary   %s\ncore      %s\nresults   %s\n",
-		i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Library, core, i.Reproducibility())
+		i.Version, i.Commit, i.Go, i.Platform, i.GEMM, i.Library, buildinfo.CoreLabel(i.Core, i.CoreType), i.Reproducibility())
 	return err
 }

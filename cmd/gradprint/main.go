@@ -70,3 +70,28 @@ func restartWithKnownCore() {
 	}
 	slog.Warn("running on OpenBLAS's generic kernels: restart failed; set OPENBLAS_CORETYPE="+core+" to use the faster ones", "err", err)
 }
+
+// runsNetwork reports whether a command's time goes into ResNet18 passes:
+// the commands warnNarrowCore speaks for.
+func runsNetwork(command string) bool {
+	switch command {
+	case "analyze", "bench", "demo", "evaluate", "fingerprint", "flag", "study", "train":
+		return true
+	}
+	return false
+}
+
+// warnNarrowCore warns when the user's OPENBLAS_CORETYPE keeps OpenBLAS off
+// vector units this CPU has (gemm.WiderCore). The value stands: the user
+// may have set it for bit-exact results across machines, or to match a
+// reference run.
+func warnNarrowCore(log *slog.Logger) {
+	set, ok := os.LookupEnv("OPENBLAS_CORETYPE")
+	if !ok {
+		return
+	}
+	if wider, ok := gemm.WiderCore(); ok {
+		log.Warn("OPENBLAS_CORETYPE=" + set + " keeps OpenBLAS off vector units this CPU has; OPENBLAS_CORETYPE=" + wider +
+			" (or none, to let OpenBLAS pick) runs the passes faster")
+	}
+}

@@ -54,6 +54,9 @@ be wrong.`,
 			if g.log, err = g.report.Logger(g.stderr); err != nil {
 				return err
 			}
+			if runsNetwork(cmd.Name()) {
+				warnNarrowCore(g.log)
+			}
 			if g.cpuProf != "" {
 				g.stopProf, err = profile.StartCPU("--cpuprofile", g.cpuProf)
 			}

@@ -122,52 +122,47 @@ GP_CLONES static void gp_wino_weight_grad(const float *restrict du, float *restr
 	}
 }
 
-// The tile transforms run per image and vectorise over the image's T tiles:
-// every 1-D transform reads and writes T-long arrays, one per position in
-// the tile, so loads and stores are contiguous even when a tile row is only
-// a few tiles wide. The padded image is kept phase-major (column x of the
-// padded image at phase x%4, index x/4), which turns the tiles' stride-4
-// column access into contiguous runs as well.
+// The tile transforms keep the 36 positions of every tile in planes of the
+// chunk's tiles, so the 1-D transforms between planes run over every tile of
+// a channel at once. The pass inside an image (down the padded image's rows)
+// reads a zero-padded copy of it; the copies in and out are row memcpys,
+// which at 4x4 to 7x7 images cost less than the per-pixel index arithmetic
+// of a phase-major layout did (input transform 2.8 -> 0.6 ms for layer4 at
+// 28 px, batch 32: BenchmarkWinoTransforms).
 
-// gp_pad_phase writes img (H x W) zero-padded by one pixel into pp: four
-// phases of hp = 4*th+2 rows of tp = tw+1 values.
-static inline void gp_pad_phase(const float *img, float *pp, long H, long W, long hp, long tp) {
-	memset(pp, 0, 4 * hp * tp * sizeof(float));
-	for (long y = 0; y < H; y++)
-		for (long x = 0; x < W; x++) {
-			long X = x + 1;
-			pp[((X & 3) * hp + y + 1) * tp + (X >> 2)] = img[y * W + x];
-		}
+// gp_pad writes img (H x W) zero-padded into pp (hp x wp): one zero row
+// and column before it, the rest after it.
+static inline void gp_pad(const float *img, float *pp, long H, long W, long hp, long wp) {
+	memset(pp, 0, wp * sizeof(float));
+	for (long y = 0; y < H; y++) {
+		float *row = pp + (y + 1) * wp;
+		row[0] = 0;
+		memcpy(row + 1, img + y * W, W * sizeof(float));
+		memset(row + 1 + W, 0, (wp - 1 - W) * sizeof(float));
+	}
+	memset(pp + (H + 1) * wp, 0, (hp - H - 1) * wp * sizeof(float));
 }
 
 GP_CLONES static void gp_wino_input(const float *restrict x, float *restrict v, long C, long cols,
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
 	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W;
-	long T = th * tw, tp = tw + 1, hp = GP_M * th + 2;
-	float *pp = malloc((4 * hp * tp + 6 * tp + 36 * tc) * sizeof(float));
-	float *er = pp + 4 * hp * tp, *F = er + 6 * tp; // F[(6r+q)*tc + k]: e_r at tile column q
+	long T = th * tw, hp = GP_M * th + 2, wp = GP_M * tw + 2;
+	float *pp = malloc((hp * wp + 36 * tc) * sizeof(float));
+	float *F = pp + hp * wp; // F[(6r+q)*tc + k]: e_r at tile column q
 	for (long c = c0; c < c1; c++) {
 	for (long n = n0; n < n1; n++) {
-		gp_pad_phase(x + c * cols + n * hw, pp, H, W, hp, tp);
+		gp_pad(x + c * cols + n * hw, pp, H, W, hp, wp);
 		long f0 = (n - n0) * T;
+		// Bᵀ down each of a tile's six columns q, tile row by tile row.
 		for (long i = 0; i < th; i++)
-			for (int p = 0; p < 4; p++) {
-				// Bᵀ along rows on padded rows 4i..4i+5, phase p.
-				const float *restrict d = pp + (p * hp + GP_M * i) * tp;
-				for (long j = 0; j < tp; j++) {
-					float in[6] = {d[j], d[tp + j], d[2 * tp + j], d[3 * tp + j], d[4 * tp + j], d[5 * tp + j]}, o[6];
+			for (int q = 0; q < 6; q++) {
+				const float *restrict d = pp + GP_M * i * wp + q;
+				float *restrict e = F + q * tc + f0 + i * tw;
+				for (long j = 0; j < tw; j++) {
+					const float *dj = d + GP_M * j;
+					float in[6] = {dj[0], dj[wp], dj[2 * wp], dj[3 * wp], dj[4 * wp], dj[5 * wp]}, o[6];
 					gp_bt(in, o);
-					for (int r = 0; r < 6; r++) er[r * tp + j] = o[r];
-				}
-				for (int r = 0; r < 6; r++) {
-					// Plain loops: a few values each, where a memcpy call costs more.
-					float *fa = F + (6 * r + p) * tc + f0 + i * tw;
-					const float *src = er + r * tp;
-					for (long j = 0; j < tw; j++) fa[j] = src[j];
-					if (p < 2) {
-						float *fb = F + (6 * r + 4 + p) * tc + f0 + i * tw;
-						for (long j = 0; j < tw; j++) fb[j] = src[j + 1];
-					}
+					for (int r = 0; r < 6; r++) e[6 * r * tc + j] = o[r];
 				}
 			}
 	}
@@ -191,9 +186,9 @@ GP_CLONES static void gp_wino_input(const float *restrict x, float *restrict v, 
 GP_CLONES static void gp_wino_input_grad(const float *restrict dv, float *restrict dx, long C, long cols,
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
 	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W;
-	long T = th * tw, tp = tw + 1, hp = GP_M * th + 2;
-	float *pp = malloc((4 * hp * tp + 6 * tp + 36 * tc) * sizeof(float));
-	float *er = pp + 4 * hp * tp, *G = er + 6 * tp; // G[(6r+q)*tc + k]: tile column q's share of e_r
+	long T = th * tw, hp = GP_M * th + 2, wp = GP_M * tw + 2;
+	float *pp = malloc((hp * wp + 6 * wp + 36 * tc) * sizeof(float));
+	float *er = pp + hp * wp, *G = er + 6 * wp; // G[(6r+q)*tc + k]: tile column q's share of e_r
 	for (long c = c0; c < c1; c++) {
 		long t0 = c * tc;
 		// dV Bᵀ along columns, all tiles of all images at once.
@@ -210,36 +205,28 @@ GP_CLONES static void gp_wino_input_grad(const float *restrict dv, float *restri
 		}
 	for (long n = n0; n < n1; n++) {
 		long f0 = (n - n0) * T;
-		memset(pp, 0, 4 * hp * tp * sizeof(float));
-		for (long i = 0; i < th; i++)
-			for (int p = 0; p < 4; p++) {
-				// Padded column 4j'+p gathers tile j' at q = p and, for p < 2,
-				// tile j'-1 at q = 4+p.
-				for (int r = 0; r < 6; r++) {
-					float *e = er + r * tp;
-					const float *a = G + (6 * r + p) * tc + f0 + i * tw;
-					for (long j = 0; j < tw; j++) e[j] = a[j];
-					e[tw] = 0;
-					if (p < 2) {
-						const float *b = G + (6 * r + 4 + p) * tc + f0 + i * tw;
-						for (long j = 0; j < tw; j++) e[j + 1] += b[j];
-					}
-				}
-				// B along rows, added into padded rows 4i..4i+5.
-				float *restrict d = pp + (p * hp + GP_M * i) * tp;
-				for (long j = 0; j < tp; j++) {
-					float in[6] = {er[j], er[tp + j], er[2 * tp + j], er[3 * tp + j], er[4 * tp + j], er[5 * tp + j]}, o[6];
-					gp_badj(in, o);
-					d[j] += o[0]; d[tp + j] += o[1]; d[2 * tp + j] += o[2];
-					d[3 * tp + j] += o[3]; d[4 * tp + j] += o[4]; d[5 * tp + j] += o[5];
-				}
+		memset(pp, 0, hp * wp * sizeof(float));
+		for (long i = 0; i < th; i++) {
+			// Row r of each tile's share, summed where neighbouring tiles
+			// overlap (tile j at column 4j+q), as the Go twin sums it.
+			memset(er, 0, 6 * wp * sizeof(float));
+			for (int r = 0; r < 6; r++) {
+				float *e = er + r * wp;
+				const float *a = G + 6 * r * tc + f0 + i * tw;
+				for (long j = 0; j < tw; j++)
+					for (int q = 0; q < 6; q++) e[GP_M * j + q] += a[q * tc + j];
 			}
+			// B down each padded column, added into padded rows 4i..4i+5.
+			float *restrict d = pp + GP_M * i * wp;
+			for (long j = 0; j < wp; j++) {
+				float in[6] = {er[j], er[wp + j], er[2 * wp + j], er[3 * wp + j], er[4 * wp + j], er[5 * wp + j]}, o[6];
+				gp_badj(in, o);
+				d[j] += o[0]; d[wp + j] += o[1]; d[2 * wp + j] += o[2];
+				d[3 * wp + j] += o[3]; d[4 * wp + j] += o[4]; d[5 * wp + j] += o[5];
+			}
+		}
 		float *img = dx + c * cols + n * hw;
-		for (long y = 0; y < H; y++)
-			for (long xx = 0; xx < W; xx++) {
-				long X = xx + 1;
-				img[y * W + xx] = pp[((X & 3) * hp + y + 1) * tp + (X >> 2)];
-			}
+		for (long y = 0; y < H; y++) memcpy(img + y * W, pp + (y + 1) * wp + 1, W * sizeof(float));
 	}
 	}
 	free(pp);

@@ -38,3 +38,40 @@ func knownCore(picked string, avx512, avx2fma bool) (string, bool) {
 	}
 	return "", false
 }
+
+// WiderCore returns the OpenBLAS core type whose kernels use vector units
+// this CPU has and the running core's kernels do not: "SkylakeX" when the
+// CPU has AVX-512 and the core is one without it, "Haswell" when it has
+// AVX2 and FMA and the core predates them. It is meant for a core forced by
+// OPENBLAS_CORETYPE, which the caller respects and can only warn about. ok
+// is false when the running core already uses the widest units, and in the
+// purego and deterministic builds.
+//
+// On an AMD EPYC (family 26) whose environment set
+// OPENBLAS_CORETYPE=Haswell, OpenBLAS 0.3.21's own pick (Cooperlake, the
+// SkylakeX sgemm kernels) multiplied 512x512 at 460 GFLOPS against 240,
+// and a 28 px saliency pass ran 1.3x faster.
+func WiderCore() (core string, ok bool) {
+	if backendName != "openblas" {
+		return "", false
+	}
+	_, running := library()
+	x := cpu.X86
+	avx512 := x.HasAVX512F && x.HasAVX512BW && x.HasAVX512DQ && x.HasAVX512VL && x.HasAVX512CD
+	return widerCore(running, avx512, x.HasAVX2 && x.HasFMA)
+}
+
+// widerCore is WiderCore's decision on the running core and the CPU's
+// features.
+func widerCore(running string, avx512, avx2fma bool) (string, bool) {
+	// OpenBLAS 0.3.21's x86-64 core types whose sgemm kernels use AVX-512,
+	// and those that use AVX2 with FMA.
+	wide := map[string]int{"SkylakeX": 2, "Cooperlake": 2, "SapphireRapids": 2, "Haswell": 1, "Zen": 1}
+	switch {
+	case avx512 && wide[running] < 2:
+		return "SkylakeX", true
+	case avx2fma && wide[running] < 1:
+		return "Haswell", true
+	}
+	return "", false
+}

@@ -233,3 +233,30 @@ func TestKnownCore(t *testing.T) {
 		}
 	}
 }
+
+func TestWiderCore(t *testing.T) {
+	for _, c := range []struct {
+		running         string
+		avx512, avx2fma bool
+		want            string
+		ok              bool
+	}{
+		// The AMD EPYC case: Haswell forced on a CPU with AVX-512.
+		{"Haswell", true, true, "SkylakeX", true},
+		{"Zen", true, true, "SkylakeX", true},
+		{"Prescott", true, true, "SkylakeX", true},
+		{"Prescott", false, true, "Haswell", true},
+		{"Sandybridge", false, true, "Haswell", true},
+		// Already on the widest units the CPU has.
+		{"Cooperlake", true, true, "", false},
+		{"SkylakeX", true, true, "", false},
+		{"Haswell", false, true, "", false},
+		{"Zen", false, true, "", false},
+		{"Prescott", false, false, "", false},
+	} {
+		got, ok := widerCore(c.running, c.avx512, c.avx2fma)
+		if got != c.want || ok != c.ok {
+			t.Errorf("widerCore(%q, avx512 %v, avx2fma %v) = %q, %v; want %q, %v", c.running, c.avx512, c.avx2fma, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -84,14 +84,14 @@ func benchSaliency(b *testing.B, size int) {
 		layers = append(layers, l.Name)
 	}
 	for range 2 {
-		if _, err := m.Saliency(imgs, benchBatch, size, size, 1, layers, nil); err != nil {
+		if _, err := m.SaliencyViews(imgs, benchBatch, size, size, 1, layers, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
 	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := m.Saliency(imgs, benchBatch, size, size, 1, layers, nil); err != nil {
+		if _, err := m.SaliencyViews(imgs, benchBatch, size, size, 1, layers, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

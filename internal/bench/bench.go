@@ -112,7 +112,10 @@ type Report struct {
 	Library    string    `json:"gemm_library"`                // OpenBLAS's build configuration
 	Core       string    `json:"gemm_core"`                   // OpenBLAS's kernel set for this CPU
 	CoreType   string    `json:"openblas_coretype,omitempty"` // the OPENBLAS_CORETYPE that chose Core, if one did
-	CPU        string    `json:"cpu"`
+	// WiderCore: a core type whose kernels use vector units this CPU has
+	// and Core's do not (gemm.WiderCore), when OPENBLAS_CORETYPE forced Core.
+	WiderCore string `json:"openblas_wider_core,omitempty"`
+	CPU       string `json:"cpu"`
 	// Deterministic: the build trains the same bits on every x86-64 CPU.
 	Deterministic bool         `json:"deterministic"`
 	Seed          uint64       `json:"seed"`
@@ -161,6 +164,9 @@ func (h harness) run(ctx context.Context, o Options, log *slog.Logger) (*Report,
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Backend: gemm.Backend(), Library: bi.Library, Core: bi.Core, CoreType: bi.CoreType, CPU: bi.CPU, Deterministic: bi.Deterministic, Seed: o.Seed, Batch: o.Batch, Iters: o.Iters, Warmup: warmup,
 		PeakSize: h.peakSize, LoadStart: loadAvg(), PeerRequired: o.Peer,
+	}
+	if wider, ok := gemm.WiderCore(); ok && rep.CoreType != "" {
+		rep.WiderCore = wider
 	}
 	log.Info("bench: measuring sgemm peak", "backend", rep.Backend, "size", h.peakSize, "gomaxprocs", rep.GOMAXPROCS, "load", rep.LoadStart)
 	rep.PeakGFLOPS = gemm.Peak(h.peakSize, h.peakMinTime)

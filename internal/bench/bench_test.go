@@ -306,6 +306,29 @@ func TestBenchTableWithoutPeer(t *testing.T) {
 	}
 }
 
+// A forced core narrower than the CPU is named, with the one to use, under
+// the cpu line; without one the table has no note.
+func TestBenchTableWiderCoreNote(t *testing.T) {
+	rep := sampleReport()
+	rep.Core, rep.CoreType, rep.WiderCore = "Haswell", "Haswell", "SkylakeX"
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	want := "note: OPENBLAS_CORETYPE=Haswell keeps OpenBLAS off vector units this CPU has; OPENBLAS_CORETYPE=SkylakeX uses them\n"
+	if lines := strings.SplitAfter(buf.String(), "\n"); len(lines) < 3 || lines[2] != want {
+		t.Errorf("third line of the table is not the note %q:\n%s", want, buf.String())
+	}
+	rep.WiderCore = ""
+	buf.Reset()
+	if err := WriteTable(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "note: OPENBLAS_CORETYPE") {
+		t.Errorf("table without a wider core has the note:\n%s", buf.String())
+	}
+}
+
 // The golden texts were printed by cmd/gradprint's writeBenchTable before
 // the move; the table is read by people and scripts alike, so it must not
 // drift by a space.

@@ -21,6 +21,9 @@ func WriteTable(w io.Writer, r *Report) error {
 	if r.CPU != "" || r.Core != "" {
 		fmt.Fprintf(bw, "cpu %s; gemm library %s (core %s); one BLAS thread per call\n", orNA(r.CPU), orNA(r.Library), orNA(buildinfo.CoreLabel(r.Core, r.CoreType)))
 	}
+	if r.WiderCore != "" {
+		fmt.Fprintf(bw, "note: OPENBLAS_CORETYPE=%s keeps OpenBLAS off vector units this CPU has; OPENBLAS_CORETYPE=%s uses them\n", r.CoreType, r.WiderCore)
+	}
 	fmt.Fprintf(bw, "ResNet18 full width, 1 channel, 2 classes (small stem below 128 px, ImageNet stem from 128 px), batch %d; best (and median) of %d steps after %d warm-up\n",
 		r.Batch, r.Iters, r.Warmup)
 	fmt.Fprintf(bw, "sgemm peak: %.1f GFLOPS (%dx%d)\n", r.PeakGFLOPS, r.PeakSize, r.PeakSize)

@@ -56,6 +56,58 @@ static inline void gp_aadj(const float y[4], float k[6]) {
 	k[5] = y[3];
 }
 
+// One 1-D transform over n tiles, from six (or four) input planes to six
+// (or four) output planes. GCC vectorises these loops only through restrict
+// function parameters: with restrict on block-scope pointers it kept them
+// scalar (output gradient transform 3x slower).
+#define GP_INLINE static inline __attribute__((always_inline))
+#define GP_IN6 const float *restrict i0, const float *restrict i1, const float *restrict i2, \
+	const float *restrict i3, const float *restrict i4, const float *restrict i5
+#define GP_OUT6 float *restrict o0, float *restrict o1, float *restrict o2, \
+	float *restrict o3, float *restrict o4, float *restrict o5
+
+GP_INLINE void gp_bt_planes(GP_IN6, GP_OUT6, long n) {
+	for (long k = 0; k < n; k++) {
+		float in[6] = {i0[k], i1[k], i2[k], i3[k], i4[k], i5[k]}, o[6];
+		gp_bt(in, o);
+		o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
+	}
+}
+
+GP_INLINE void gp_badj_planes(GP_IN6, GP_OUT6, long n) {
+	for (long k = 0; k < n; k++) {
+		float in[6] = {i0[k], i1[k], i2[k], i3[k], i4[k], i5[k]}, o[6];
+		gp_badj(in, o);
+		o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
+	}
+}
+
+// gp_badj_add is gp_badj_planes adding into its outputs.
+GP_INLINE void gp_badj_add(GP_IN6, GP_OUT6, long n) {
+	for (long k = 0; k < n; k++) {
+		float in[6] = {i0[k], i1[k], i2[k], i3[k], i4[k], i5[k]}, o[6];
+		gp_badj(in, o);
+		o0[k] += o[0]; o1[k] += o[1]; o2[k] += o[2]; o3[k] += o[3]; o4[k] += o[4]; o5[k] += o[5];
+	}
+}
+
+GP_INLINE void gp_at_planes(GP_IN6, float *restrict o0, float *restrict o1, float *restrict o2, float *restrict o3, long n) {
+	for (long k = 0; k < n; k++) {
+		float in[6] = {i0[k], i1[k], i2[k], i3[k], i4[k], i5[k]}, o[4];
+		gp_at(in, o);
+		o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3];
+	}
+}
+
+GP_INLINE void gp_aadj_planes(const float *restrict i0, const float *restrict i1, const float *restrict i2,
+		const float *restrict i3, GP_OUT6, long n) {
+	for (long k = 0; k < n; k++) {
+		float in[4] = {i0[k], i1[k], i2[k], i3[k]}, o[6];
+		gp_aadj(in, o);
+		o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
+	}
+}
+
 // The weight transforms work on blocks of GP_WB kernels transposed to
 // tap-major order, so every step is a vector operation over the block.
 #define GP_WB 64
@@ -124,11 +176,13 @@ GP_CLONES static void gp_wino_weight_grad(const float *restrict du, float *restr
 
 // The tile transforms keep the 36 positions of every tile in planes of the
 // chunk's tiles, so the 1-D transforms between planes run over every tile of
-// a channel at once. The pass inside an image (down the padded image's rows)
-// reads a zero-padded copy of it; the copies in and out are row memcpys,
-// which at 4x4 to 7x7 images cost less than the per-pixel index arithmetic
-// of a phase-major layout did (input transform 2.8 -> 0.6 ms for layer4 at
-// 28 px, batch 32: BenchmarkWinoTransforms).
+// a channel at once. The pass inside an image (down the padded image's
+// columns) runs on a zero-padded copy of it, over whole padded rows; the
+// copies in and out are row memcpys. Against the phase-major layout and
+// block-scope restrict pointers they replaced, the four transforms of
+// layer1 at 28 px (batch 32, one goroutine) fell from 18.5 to 6.6 ms
+// together, layer4's input transform from 2.8 to 0.5 ms
+// (BenchmarkWinoTransforms, docs/benchmarks.md).
 
 // gp_pad writes img (H x W) zero-padded into pp (hp x wp): one zero row
 // and column before it, the rest after it.
@@ -147,37 +201,33 @@ GP_CLONES static void gp_wino_input(const float *restrict x, float *restrict v, 
 		long H, long W, long n0, long n1, long c0, long c1, long th, long tw) {
 	long tc = (n1 - n0) * th * tw, plane = C * tc + GP_WINO_PAD, hw = H * W;
 	long T = th * tw, hp = GP_M * th + 2, wp = GP_M * tw + 2;
-	float *pp = malloc((hp * wp + 36 * tc) * sizeof(float));
-	float *F = pp + hp * wp; // F[(6r+q)*tc + k]: e_r at tile column q
+	float *pp = malloc((hp * wp + 6 * wp + 36 * tc) * sizeof(float));
+	float *er = pp + hp * wp, *F = er + 6 * wp; // F[(6r+q)*tc + k]: e_r at tile column q
 	for (long c = c0; c < c1; c++) {
 	for (long n = n0; n < n1; n++) {
 		gp_pad(x + c * cols + n * hw, pp, H, W, hp, wp);
 		long f0 = (n - n0) * T;
-		// Bᵀ down each of a tile's six columns q, tile row by tile row.
-		for (long i = 0; i < th; i++)
-			for (int q = 0; q < 6; q++) {
-				const float *restrict d = pp + GP_M * i * wp + q;
-				float *restrict e = F + q * tc + f0 + i * tw;
-				for (long j = 0; j < tw; j++) {
-					const float *dj = d + GP_M * j;
-					float in[6] = {dj[0], dj[wp], dj[2 * wp], dj[3 * wp], dj[4 * wp], dj[5 * wp]}, o[6];
-					gp_bt(in, o);
-					for (int r = 0; r < 6; r++) e[6 * r * tc + j] = o[r];
-				}
+		for (long i = 0; i < th; i++) {
+			// Bᵀ down every padded column of rows 4i..4i+5, then each tile's
+			// six columns q picked out of the results.
+			const float *d = pp + GP_M * i * wp;
+			gp_bt_planes(d, d + wp, d + 2 * wp, d + 3 * wp, d + 4 * wp, d + 5 * wp,
+				er, er + wp, er + 2 * wp, er + 3 * wp, er + 4 * wp, er + 5 * wp, wp);
+			for (int r = 0; r < 6; r++) {
+				const float *src = er + r * wp;
+				float *e = F + 6 * r * tc + f0 + i * tw;
+				for (long j = 0; j < tw; j++)
+					for (int q = 0; q < 6; q++) e[q * tc + j] = src[GP_M * j + q];
 			}
+		}
 	}
 		// B along columns, all tiles of all images at once.
 		long t0 = c * tc;
 		for (int r = 0; r < 6; r++) {
-			const float *restrict f0 = F + 6 * r * tc, *restrict f1 = f0 + tc, *restrict f2 = f0 + 2 * tc;
-			const float *restrict f3 = f0 + 3 * tc, *restrict f4 = f0 + 4 * tc, *restrict f5 = f0 + 5 * tc;
-			float *restrict o0 = v + (6 * r) * plane + t0, *restrict o1 = o0 + plane, *restrict o2 = o0 + 2 * plane;
-			float *restrict o3 = o0 + 3 * plane, *restrict o4 = o0 + 4 * plane, *restrict o5 = o0 + 5 * plane;
-			for (long k = 0; k < tc; k++) {
-				float in[6] = {f0[k], f1[k], f2[k], f3[k], f4[k], f5[k]}, o[6];
-				gp_bt(in, o);
-				o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
-			}
+			const float *f = F + 6 * r * tc;
+			float *o = v + (6 * r) * plane + t0;
+			gp_bt_planes(f, f + tc, f + 2 * tc, f + 3 * tc, f + 4 * tc, f + 5 * tc,
+				o, o + plane, o + 2 * plane, o + 3 * plane, o + 4 * plane, o + 5 * plane, tc);
 		}
 	}
 	free(pp);
@@ -193,15 +243,10 @@ GP_CLONES static void gp_wino_input_grad(const float *restrict dv, float *restri
 		long t0 = c * tc;
 		// dV Bᵀ along columns, all tiles of all images at once.
 		for (int r = 0; r < 6; r++) {
-			const float *restrict i0 = dv + (6 * r) * plane + t0, *restrict i1 = i0 + plane, *restrict i2 = i0 + 2 * plane;
-			const float *restrict i3 = i0 + 3 * plane, *restrict i4 = i0 + 4 * plane, *restrict i5 = i0 + 5 * plane;
-			float *restrict g0 = G + 6 * r * tc, *restrict g1 = g0 + tc, *restrict g2 = g0 + 2 * tc;
-			float *restrict g3 = g0 + 3 * tc, *restrict g4 = g0 + 4 * tc, *restrict g5 = g0 + 5 * tc;
-			for (long k = 0; k < tc; k++) {
-				float in[6] = {i0[k], i1[k], i2[k], i3[k], i4[k], i5[k]}, o[6];
-				gp_badj(in, o);
-				g0[k] = o[0]; g1[k] = o[1]; g2[k] = o[2]; g3[k] = o[3]; g4[k] = o[4]; g5[k] = o[5];
-			}
+			const float *i = dv + (6 * r) * plane + t0;
+			float *g = G + 6 * r * tc;
+			gp_badj_planes(i, i + plane, i + 2 * plane, i + 3 * plane, i + 4 * plane, i + 5 * plane,
+				g, g + tc, g + 2 * tc, g + 3 * tc, g + 4 * tc, g + 5 * tc, tc);
 		}
 	for (long n = n0; n < n1; n++) {
 		long f0 = (n - n0) * T;
@@ -217,19 +262,32 @@ GP_CLONES static void gp_wino_input_grad(const float *restrict dv, float *restri
 					for (int q = 0; q < 6; q++) e[GP_M * j + q] += a[q * tc + j];
 			}
 			// B down each padded column, added into padded rows 4i..4i+5.
-			float *restrict d = pp + GP_M * i * wp;
-			for (long j = 0; j < wp; j++) {
-				float in[6] = {er[j], er[wp + j], er[2 * wp + j], er[3 * wp + j], er[4 * wp + j], er[5 * wp + j]}, o[6];
-				gp_badj(in, o);
-				d[j] += o[0]; d[wp + j] += o[1]; d[2 * wp + j] += o[2];
-				d[3 * wp + j] += o[3]; d[4 * wp + j] += o[4]; d[5 * wp + j] += o[5];
-			}
+			float *d = pp + GP_M * i * wp;
+			gp_badj_add(er, er + wp, er + 2 * wp, er + 3 * wp, er + 4 * wp, er + 5 * wp,
+				d, d + wp, d + 2 * wp, d + 3 * wp, d + 4 * wp, d + 5 * wp, wp);
 		}
 		float *img = dx + c * cols + n * hw;
 		for (long y = 0; y < H; y++) memcpy(img + y * W, pp + (y + 1) * wp + 1, W * sizeof(float));
 	}
 	}
 	free(pp);
+}
+
+// gp_at_cols is Aᵀ along a tile's columns for T tiles, from the six planes
+// e (T apart) into the four planes y, adding bv and, when relu (a constant
+// at each call, so the loop is compiled once with and once without it),
+// clamping at zero.
+static inline __attribute__((always_inline)) void gp_at_cols(const float *restrict e, float *restrict y, long T, float bv, int relu) {
+	float *restrict y0 = y, *restrict y1 = y + T, *restrict y2 = y + 2 * T, *restrict y3 = y + 3 * T;
+	for (long k = 0; k < T; k++) {
+		float in[6] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k], e[4 * T + k], e[5 * T + k]}, o[4];
+		gp_at(in, o);
+		for (int b = 0; b < 4; b++) {
+			o[b] += bv;
+			if (relu) o[b] = o[b] > 0 ? o[b] : 0;
+		}
+		y0[k] = o[0]; y1[k] = o[1]; y2[k] = o[2]; y3[k] = o[3];
+	}
 }
 
 GP_CLONES static void gp_wino_output(const float *restrict m, float *restrict y, const float *bias, int relu,
@@ -242,35 +300,34 @@ GP_CLONES static void gp_wino_output(const float *restrict m, float *restrict y,
 		long t0 = c * T;
 		// Aᵀ along rows, all tiles at once.
 		for (int s = 0; s < 6; s++) {
-			const float *restrict m0 = m + s * plane + t0, *restrict m1 = m0 + 6 * plane, *restrict m2 = m0 + 12 * plane;
-			const float *restrict m3 = m0 + 18 * plane, *restrict m4 = m0 + 24 * plane, *restrict m5 = m0 + 30 * plane;
-			float *restrict e0 = E + s * T, *restrict e1 = e0 + 6 * T, *restrict e2 = e0 + 12 * T, *restrict e3 = e0 + 18 * T;
-			for (long k = 0; k < T; k++) {
-				float in[6] = {m0[k], m1[k], m2[k], m3[k], m4[k], m5[k]}, o[4];
-				gp_at(in, o);
-				e0[k] = o[0]; e1[k] = o[1]; e2[k] = o[2]; e3[k] = o[3];
-			}
+			const float *i = m + s * plane + t0;
+			float *e = E + s * T;
+			gp_at_planes(i, i + 6 * plane, i + 12 * plane, i + 18 * plane, i + 24 * plane, i + 30 * plane,
+				e, e + 6 * T, e + 12 * T, e + 18 * T, T);
 		}
 		// Then along columns, with the bias and ReLU.
 		for (int a = 0; a < 4; a++) {
-			const float *restrict e = E + 6 * a * T;
-			float *restrict y0 = Y + 4 * a * T, *restrict y1 = y0 + T, *restrict y2 = y0 + 2 * T, *restrict y3 = y0 + 3 * T;
-			for (long k = 0; k < T; k++) {
-				float in[6] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k], e[4 * T + k], e[5 * T + k]}, o[4];
-				gp_at(in, o);
-				for (int b = 0; b < 4; b++) {
-					o[b] += bv;
-					if (relu) o[b] = o[b] > 0 ? o[b] : 0;
-				}
-				y0[k] = o[0]; y1[k] = o[1]; y2[k] = o[2]; y3[k] = o[3];
-			}
+			if (relu)
+				gp_at_cols(E + 6 * a * T, Y + 4 * a * T, T, bv, 1);
+			else
+				gp_at_cols(E + 6 * a * T, Y + 4 * a * T, T, bv, 0);
 		}
 		for (long n = n0; n < n1; n++) {
 			float *img = y + c * cols + n * ohw;
 			const float *yn = Y + (n - n0) * ti;
-			for (long oy = 0; oy < H; oy++)
-				for (long ox = 0; ox < W; ox++)
-					img[oy * W + ox] = yn[((oy & 3) * 4 + (ox & 3)) * T + (oy >> 2) * tw + (ox >> 2)];
+			for (long oy = 0; oy < H; oy++) {
+				// Output row oy is tile row oy/4, its columns cycling through
+				// the tile's four column planes.
+				const float *yr = yn + (oy & 3) * 4 * T + (oy >> 2) * tw;
+				const float *p0 = yr, *p1 = yr + T, *p2 = yr + 2 * T, *p3 = yr + 3 * T;
+				float *restrict row = img + oy * W;
+				long j = 0;
+				for (; GP_M * j + 3 < W; j++) {
+					row[GP_M * j] = p0[j]; row[GP_M * j + 1] = p1[j];
+					row[GP_M * j + 2] = p2[j]; row[GP_M * j + 3] = p3[j];
+				}
+				for (long ox = GP_M * j; ox < W; ox++) row[ox] = yr[(ox & 3) * T + j];
+			}
 		}
 	}
 	free(E);
@@ -287,30 +344,30 @@ GP_CLONES static void gp_wino_output_grad(const float *restrict gy, float *restr
 		for (long n = n0; n < n1; n++) {
 			const float *img = gy + c * cols + n * ohw;
 			float *dn = D + (n - n0) * ti;
-			for (long oy = 0; oy < H; oy++)
-				for (long ox = 0; ox < W; ox++)
-					dn[((oy & 3) * 4 + (ox & 3)) * T + (oy >> 2) * tw + (ox >> 2)] = img[oy * W + ox];
+			for (long oy = 0; oy < H; oy++) {
+				float *dr = dn + (oy & 3) * 4 * T + (oy >> 2) * tw;
+				float *p0 = dr, *p1 = dr + T, *p2 = dr + 2 * T, *p3 = dr + 3 * T;
+				const float *restrict row = img + oy * W;
+				long j = 0;
+				for (; GP_M * j + 3 < W; j++) {
+					p0[j] = row[GP_M * j]; p1[j] = row[GP_M * j + 1];
+					p2[j] = row[GP_M * j + 2]; p3[j] = row[GP_M * j + 3];
+				}
+				for (long ox = GP_M * j; ox < W; ox++) dr[(ox & 3) * T + j] = row[ox];
+			}
 		}
 		// A along the tile's columns (over a), all tiles at once.
 		for (int b = 0; b < 4; b++) {
-			const float *restrict d0 = D + b * T, *restrict d1 = d0 + 4 * T, *restrict d2 = d0 + 8 * T, *restrict d3 = d0 + 12 * T;
-			for (long k = 0; k < T; k++) {
-				float in[4] = {d0[k], d1[k], d2[k], d3[k]}, o[6];
-				gp_aadj(in, o);
-				for (int r = 0; r < 6; r++) E[(4 * r + b) * T + k] = o[r];
-			}
+			const float *d = D + b * T;
+			float *e = E + b * T;
+			gp_aadj_planes(d, d + 4 * T, d + 8 * T, d + 12 * T, e, e + 4 * T, e + 8 * T, e + 12 * T, e + 16 * T, e + 20 * T, T);
 		}
 		// Then along its rows (over b) into the 36 planes.
 		long t0 = c * T;
 		for (int r = 0; r < 6; r++) {
-			const float *restrict e = E + 4 * r * T;
-			float *restrict o0 = dm + (6 * r) * plane + t0, *restrict o1 = o0 + plane, *restrict o2 = o0 + 2 * plane;
-			float *restrict o3 = o0 + 3 * plane, *restrict o4 = o0 + 4 * plane, *restrict o5 = o0 + 5 * plane;
-			for (long k = 0; k < T; k++) {
-				float in[4] = {e[k], e[T + k], e[2 * T + k], e[3 * T + k]}, o[6];
-				gp_aadj(in, o);
-				o0[k] = o[0]; o1[k] = o[1]; o2[k] = o[2]; o3[k] = o[3]; o4[k] = o[4]; o5[k] = o[5];
-			}
+			const float *e = E + 4 * r * T;
+			float *o = dm + (6 * r) * plane + t0;
+			gp_aadj_planes(e, e + T, e + 2 * T, e + 3 * T, o, o + plane, o + 2 * plane, o + 3 * plane, o + 4 * plane, o + 5 * plane, T);
 		}
 	}
 	free(D);

@@ -101,6 +101,11 @@ func library() (config, core string) {
 	return "blocked C kernel, no FMA contraction (bit-identical to the pure-Go kernel)", "generic"
 }
 
+// libraryKernel is kernel: this build has no other.
+func libraryKernel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	kernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 func kernel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	C.gp_det_gemm(cbool(transA), cbool(transB), C.long(m), C.long(n), C.long(k), C.float(alpha),
 		fp(a), C.long(lda), fp(b), C.long(ldb), C.float(beta), fp(c), C.long(ldc))

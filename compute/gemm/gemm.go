@@ -52,6 +52,14 @@ func Deterministic() bool { return pureKernel && !compilerFuses }
 // Sgemm panics if a slice is too short for its dimensions: the callers in
 // gradprint validate shapes before they multiply, so a short slice is a bug.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmWith(kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// kernelFunc is the signature of kernel and libraryKernel.
+type kernelFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// sgemmWith is Sgemm on kern.
+func sgemmWith(kern kernelFunc, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if err := check(transA, transB, m, n, k, a, lda, b, ldb, c, ldc); err != nil {
 		panic(err)
 	}
@@ -60,7 +68,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || 2*m*n*k < splitFlops {
-		kernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		kern(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	var wg sync.WaitGroup
@@ -80,7 +88,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				kernel(transA, transB, m, j1-j0, k, alpha, a, lda, bj, ldb, beta, c[j0:], ldc)
+				kern(transA, transB, m, j1-j0, k, alpha, a, lda, bj, ldb, beta, c[j0:], ldc)
 			}()
 		}
 	} else {
@@ -99,7 +107,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				kernel(transA, transB, i1-i0, n, k, alpha, ai, lda, b, ldb, beta, c[i0*ldc:], ldc)
+				kern(transA, transB, i1-i0, n, k, alpha, ai, lda, b, ldb, beta, c[i0*ldc:], ldc)
 			}()
 		}
 	}
@@ -170,12 +178,15 @@ func Peak(size int, minTime time.Duration) float64 {
 		b[i] = float32(i%5) * 0.5
 	}
 	flops := 2 * float64(size) * float64(size) * float64(size)
-	Sgemm(false, false, size, size, size, 1, a, size, b, size, 0, c, size) // warm up caches and OpenBLAS buffers
+	// The library's own kernel, not the unpacked one Sgemm routes some
+	// shapes to: the peak is the reference the passes are measured against.
+	peak := func() { sgemmWith(libraryKernel, false, false, size, size, size, 1, a, size, b, size, 0, c, size) }
+	peak() // warm up caches and OpenBLAS buffers
 	best := 0.0
 	start := time.Now()
 	for reps := 0; reps < 3 || time.Since(start) < minTime; reps++ {
 		t := time.Now()
-		Sgemm(false, false, size, size, size, 1, a, size, b, size, 0, c, size)
+		peak()
 		if g := flops / time.Since(t).Seconds() / 1e9; g > best {
 			best = g
 		}

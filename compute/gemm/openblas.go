@@ -34,7 +34,32 @@ func init() {
 	C.gp_single_thread()
 }
 
+// The unpacked AVX-512 kernel takes the products it was measured faster on
+// (BenchmarkWinogradShapes, AMD EPYC, one goroutine): every depth up to 576
+// at up to 3136 columns, 1.05-1.5x (the Winograd products of every ResNet18
+// layer, 1x1 and 3x3 stride-2 convolutions), and the stem's depth 9 at
+// 12544 columns, 2x. It lost with A transposed from depth 1152 (0.7-0.9x),
+// where each step reads 8 floats of a new row of A, and at 16384 columns of
+// depth 576 (0.89x), where both only stream B from memory.
+const (
+	unpackedMaxK     = 768
+	unpackedMaxN     = 4096
+	unpackedAnyNMaxK = 16
+)
+
+// kernel runs C = alpha op(A) op(B) + beta C on the unpacked AVX-512 kernel
+// when the CPU has AVX-512 and the product is one it is faster on (alpha 1,
+// beta 0, B not transposed, the shapes above), else on OpenBLAS.
 func kernel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	fits := k <= unpackedMaxK && (n <= unpackedMaxN || k <= unpackedAnyNMaxK)
+	if !transB && alpha == 1 && beta == 0 && fits && unpacked(transA, m, n, k, a, lda, b, ldb, c, ldc) {
+		return
+	}
+	libraryKernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// libraryKernel is OpenBLAS's sgemm.
+func libraryKernel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if k == 0 {
 		// BLAS would still scale C by beta; keep that contract without
 		// passing pointers to possibly empty A and B slices.

@@ -25,6 +25,7 @@ for b in $(echo "$regex" | tr '|' ' '); do
 		{
 			pct = $1; sub("%", "", pct); sym = $3
 			if (sym ~ /^sgemm_|^dgemm_|gemm_kernel|_beta_/) b = "GEMM (OpenBLAS: kernel and packing)"
+			else if (sym ~ /gp_unpacked/) b = "GEMM (unpacked AVX-512 kernel)"
 			else if (sym ~ /gp_wino_|winoInput|winoOutput|WinogradWeights|winoWeight/) b = "Winograd transforms"
 			else if (sym ~ /gp_bn_|gp_relu|reluMask|batchNorm|epilogue|gp_adam|adam/) b = "batch norm, ReLU, Adam"
 			else if (sym ~ /im2col|col2im/) b = "im2col / col2im"
@@ -34,7 +35,7 @@ for b in $(echo "$regex" | tr '|' ' '); do
 		}
 		END {
 			printf "%s\n", name
-			n = split("GEMM (OpenBLAS: kernel and packing)|Winograd transforms|batch norm, ReLU, Adam|im2col / col2im|allocation and page clearing|other", order, "|")
+			n = split("GEMM (OpenBLAS: kernel and packing)|GEMM (unpacked AVX-512 kernel)|Winograd transforms|batch norm, ReLU, Adam|im2col / col2im|allocation and page clearing|other", order, "|")
 			for (i = 1; i <= n; i++) printf "  %-38s %5.1f %%\n", order[i], share[order[i]]
 		}'
 	rm -f "$data"

@@ -66,7 +66,7 @@ func TestUnpackedMatchesNaive(t *testing.T) {
 //	go test -run '^$' -bench WinogradShapes ./compute/gemm/
 func BenchmarkWinogradShapes(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range []struct{ m, n, k int }{{64, 784, 64}, {128, 512, 128}, {256, 128, 256}, {512, 32, 512}, {64, 1024, 64}, {512, 128, 512}, {64, 12544, 9}, {128, 3136, 576}, {128, 3136, 64}, {512, 256, 1152}, {512, 256, 2304}, {512, 512, 4608}, {128, 16384, 576}, {512, 1024, 512}} {
+	for _, s := range []struct{ m, n, k int }{{64, 784, 64}, {128, 512, 128}, {256, 128, 256}, {512, 32, 512}, {64, 1024, 64}, {512, 128, 512}, {64, 12544, 9}, {128, 3136, 576}, {128, 3136, 64}, {512, 256, 1152}, {512, 256, 2304}, {512, 512, 4608}, {128, 16384, 576}, {512, 1024, 512}, {128, 6272, 576}, {256, 1568, 1152}, {512, 512, 2304}} {
 		for _, transA := range []bool{false, true} {
 			a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
 			lda := s.k

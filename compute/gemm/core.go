@@ -19,9 +19,15 @@ func KnownCore() (core string, ok bool) {
 		return "", false
 	}
 	_, picked := library()
+	avx512, avx2fma := vectorUnits()
+	return knownCore(picked, avx512, avx2fma)
+}
+
+// vectorUnits reports whether this CPU has the AVX-512 subsets OpenBLAS's
+// SkylakeX kernels use, and AVX2 with FMA, which its Haswell kernels use.
+func vectorUnits() (avx512, avx2fma bool) {
 	x := cpu.X86
-	avx512 := x.HasAVX512F && x.HasAVX512BW && x.HasAVX512DQ && x.HasAVX512VL && x.HasAVX512CD
-	return knownCore(picked, avx512, x.HasAVX2 && x.HasFMA)
+	return x.HasAVX512F && x.HasAVX512BW && x.HasAVX512DQ && x.HasAVX512VL && x.HasAVX512CD, x.HasAVX2 && x.HasFMA
 }
 
 // knownCore is KnownCore's decision on OpenBLAS's pick and the CPU's
@@ -56,9 +62,8 @@ func WiderCore() (core string, ok bool) {
 		return "", false
 	}
 	_, running := library()
-	x := cpu.X86
-	avx512 := x.HasAVX512F && x.HasAVX512BW && x.HasAVX512DQ && x.HasAVX512VL && x.HasAVX512CD
-	return widerCore(running, avx512, x.HasAVX2 && x.HasFMA)
+	avx512, avx2fma := vectorUnits()
+	return widerCore(running, avx512, avx2fma)
 }
 
 // widerCore is WiderCore's decision on the running core and the CPU's

@@ -59,9 +59,11 @@ func TestUnpackedMatchesNaive(t *testing.T) {
 	}
 }
 
-// BenchmarkWinogradShapes compares the unpacked kernel with OpenBLAS on the
-// Winograd products of ResNet18 (forward M = U V, backward dV = Uᵀ dM) at
-// 28 and 64 px, one goroutine:
+// BenchmarkWinogradShapes compares the unpacked kernel with OpenBLAS, one
+// goroutine, on the Winograd products of ResNet18 (forward M = U V,
+// backward dV = Uᵀ dM) at 28 and 64 px, and on the im2col products (stem,
+// 1x1 and 3x3 stride-2 convolutions) and deeper or wider shapes that set
+// the routing limits in openblas.go:
 //
 //	go test -run '^$' -bench WinogradShapes ./compute/gemm/
 func BenchmarkWinogradShapes(b *testing.B) {

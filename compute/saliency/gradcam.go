@@ -7,13 +7,9 @@ type GradCAM struct{}
 func (GradCAM) Name() string { return "gradcam" }
 
 func (GradCAM) Accumulate(dst []float32, a, g Planes, n int, w []float32) {
-	inv := 1 / float32(a.H*a.W)
+	inv := 1 / float64(a.H*a.W)
 	for k := 0; k < a.C; k++ {
-		var s float32
-		for _, gv := range g.Plane(n, k) {
-			s += gv
-		}
-		w[k] = s * inv
+		w[k] = float32(planeSum(g.Plane(n, k)) * inv)
 	}
 	weightedSum(dst, a, n, w)
 }

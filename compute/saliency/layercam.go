@@ -10,10 +10,9 @@ func (LayerCAM) Name() string { return "layercam" }
 func (LayerCAM) Accumulate(dst []float32, a, g Planes, n int, _ []float32) {
 	for k := 0; k < a.C; k++ {
 		ap, gp := a.Plane(n, k), g.Plane(n, k)
-		for i, gv := range gp {
-			if gv > 0 {
-				dst[i] += gv * ap[i]
-			}
+		ap, gp = ap[:len(dst)], gp[:len(dst)]
+		for i, d := range dst {
+			dst[i] = d + positive(gp[i])*ap[i]
 		}
 	}
 }

@@ -2,6 +2,7 @@ package saliency
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -162,4 +163,126 @@ func TestUpsampleMatchesTorchBilinear(t *testing.T) {
 	got := make([]float32, 16)
 	Upsample(got, 4, 4, []float32{0, 1, 2, 3}, 2, 2)
 	near(t, "upsample", got, want, 1e-6)
+}
+
+// gradCAMPPDefinition is w_k of section 6 as written, in float64: alpha =
+// g^2 / (2 g^2 + S g^3), summed times ReLU(g).
+func gradCAMPPDefinition(a, g []float32) float64 {
+	var s, w float64
+	for _, v := range a {
+		s += float64(v)
+	}
+	for _, v := range g {
+		if v <= 0 {
+			continue
+		}
+		g1 := float64(v)
+		g2 := g1 * g1
+		if den := 2*g2 + s*g2*g1; den != 0 {
+			w += g2 / den * g1
+		}
+	}
+	return w
+}
+
+func TestGradCAMPPMatchesDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n, c, h, w = 3, 5, 7, 9
+	hw := h * w
+	a, g := make([]float32, n*c*hw), make([]float32, n*c*hw)
+	for i := range a {
+		// Negative activations (sums down to about -20) and shallow-layer
+		// gradients of 1e-5 as well as deep ones of 1e-1.
+		a[i] = float32(r.NormFloat64()) - 0.3
+		g[i] = float32(r.NormFloat64() * math.Pow(10, -1-4*float64(i%2)))
+	}
+	got := make([]float32, n*hw)
+	if err := Maps(GradCAMPP{}, got, NCHW(a, n, c, h, w), NCHW(g, n, c, h, w)); err != nil {
+		t.Fatal(err)
+	}
+	for img := range n {
+		want := make([]float64, hw)
+		for k := range c {
+			off := (img*c + k) * hw
+			wk := float64(float32(gradCAMPPDefinition(a[off:off+hw], g[off:off+hw])))
+			for i := range want {
+				want[i] += wk * float64(a[off+i])
+			}
+		}
+		for i, v := range want {
+			v = max(v, 0)
+			if d := math.Abs(float64(got[img*hw+i]) - v); d > 1e-5*(1+math.Abs(v)) {
+				t.Fatalf("image %d pixel %d: %v, definition gives %v", img, i, got[img*hw+i], v)
+			}
+		}
+	}
+}
+
+func TestGradCAMPPSkipsZeroDenominator(t *testing.T) {
+	// One channel with sum A = -4: at g = 0.5, 2 + S g = 0 and alpha is
+	// undefined (left out); at g = 0.25, alpha g = 0.25 / (2 - 1) = 0.25.
+	a := []float32{-1, -1, -1, -1}
+	g := []float32{0.5, 0.25, -1, 0}
+	dst := make([]float32, 4)
+	if err := Maps(GradCAMPP{}, dst, NCHW(a, 1, 1, 2, 2), NCHW(g, 1, 1, 2, 2)); err != nil {
+		t.Fatal(err)
+	}
+	// The map is ReLU(0.25 * A) = 0 everywhere; check the weight itself.
+	if w := gradCAMPPWeightGuarded(g, -4); w != 0.25 {
+		t.Fatalf("guarded weight %v, want 0.25", w)
+	}
+	if w := gradCAMPPWeight(g, -4); !math.IsInf(w, 0) {
+		t.Fatalf("fast weight %v, want the infinity Accumulate detects", w)
+	}
+	near(t, "map", dst, []float32{0, 0, 0, 0}, 0)
+	a = []float32{1, 1, 1, -7} // same sum, a positive pixel to see the weight
+	if err := Maps(GradCAMPP{}, dst, NCHW(a, 1, 1, 2, 2), NCHW(g, 1, 1, 2, 2)); err != nil {
+		t.Fatal(err)
+	}
+	near(t, "map", dst, []float32{0.25, 0.25, 0.25, 0}, 0)
+}
+
+func TestPositive(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	for _, c := range []struct{ in, want float32 }{
+		{-1, 0}, {negZero, 0}, {0, 0}, {2.5, 2.5}, {1e-40, 1e-40},
+		{float32(math.Inf(1)), float32(math.Inf(1))}, {float32(math.Inf(-1)), 0},
+	} {
+		if got := positive(c.in); got != c.want || math.Signbit(float64(got)) {
+			t.Errorf("positive(%v) = %v, want +%v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestMapsSplitOverCoresMatchesOneImageAtATime(t *testing.T) {
+	// Large enough (64 x 16 x 8 x 8 floats) for Maps to split the images
+	// over goroutines; each image's map must equal its map computed alone.
+	r := rand.New(rand.NewPCG(5, 6))
+	const n, c, h, w = 64, 16, 8, 8
+	hw := h * w
+	a, g := make([]float32, n*c*hw), make([]float32, n*c*hw)
+	for i := range a {
+		a[i], g[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+	}
+	if n*c*hw < mapsSerial {
+		t.Fatalf("test input of %d floats would not be split (threshold %d)", n*c*hw, mapsSerial)
+	}
+	for _, m := range Methods() {
+		all := make([]float32, n*hw)
+		if err := Maps(m, all, CNHW(a, n, c, h, w), CNHW(g, n, c, h, w)); err != nil {
+			t.Fatal(err)
+		}
+		one := make([]float32, hw)
+		for img := range n {
+			ai, gi := make([]float32, c*hw), make([]float32, c*hw)
+			for k := range c {
+				copy(ai[k*hw:], a[(k*n+img)*hw:(k*n+img+1)*hw])
+				copy(gi[k*hw:], g[(k*n+img)*hw:(k*n+img+1)*hw])
+			}
+			if err := Maps(m, one, NCHW(ai, 1, c, h, w), NCHW(gi, 1, c, h, w)); err != nil {
+				t.Fatal(err)
+			}
+			near(t, m.Name(), all[img*hw:(img+1)*hw], one, 0)
+		}
+	}
 }

@@ -148,14 +148,6 @@ func weightedSum(dst []float32, a Planes, n int, w []float32) {
 	}
 }
 
-// positive is max(v, 0) without a branch: gradient signs are close to
-// random, and a mispredicted branch per pixel cost more than the arithmetic
-// of the maps. A NaN with a clear sign bit passes through.
-func positive(v float32) float32 {
-	b := math.Float32bits(v)
-	return math.Float32frombits(b &^ uint32(int32(b)>>31))
-}
-
 func relu(x []float32) {
 	for i, v := range x {
 		if v < 0 {

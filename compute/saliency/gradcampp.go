@@ -18,59 +18,6 @@ type GradCAMPP struct{}
 func (GradCAMPP) Name() string { return "gradcampp" }
 
 func (GradCAMPP) Accumulate(dst []float32, a, g Planes, n int, w []float32) {
-	for k := 0; k < a.C; k++ {
-		s := planeSum(a.Plane(n, k))
-		wk := gradCAMPPWeight(g.Plane(n, k), s)
-		if wk-wk != 0 {
-			// Infinite or NaN: some 2 + S g is exactly 0. Such a pixel's
-			// alpha is undefined and left out, as the loop below does.
-			wk = gradCAMPPWeightGuarded(g.Plane(n, k), s)
-		}
-		w[k] = float32(wk)
-	}
+	gradCAMPPWeights(a, g, n, w)
 	weightedSum(dst, a, n, w)
-}
-
-// gradCAMPPWeight is sum_i ReLU(g_i) / (2 + s ReLU(g_i)): branch-free, as a
-// pixel with g <= 0 adds 0 / 2.
-func gradCAMPPWeight(g []float32, s float64) float64 {
-	var w float64
-	for _, v := range g {
-		t := float64(positive(v))
-		w += t / (2 + s*t)
-	}
-	return w
-}
-
-// gradCAMPPWeightGuarded is gradCAMPPWeight skipping the pixels whose
-// denominator is 0.
-func gradCAMPPWeightGuarded(g []float32, s float64) float64 {
-	var w float64
-	for _, v := range g {
-		if v <= 0 {
-			continue
-		}
-		t := float64(v)
-		if den := 2 + s*t; den != 0 {
-			w += t / den
-		}
-	}
-	return w
-}
-
-// planeSum is the float64 sum of a plane, over four running sums so the
-// additions do not wait on each other.
-func planeSum(p []float32) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(p); i += 4 {
-		s0 += float64(p[i])
-		s1 += float64(p[i+1])
-		s2 += float64(p[i+2])
-		s3 += float64(p[i+3])
-	}
-	for ; i < len(p); i++ {
-		s0 += float64(p[i])
-	}
-	return (s0 + s1) + (s2 + s3)
 }

@@ -139,8 +139,13 @@ func (b *batchNorm) Backward(gyT mat.Tensor) error {
 	if needR {
 		dr = b.ar.Alloc(c * m)
 	}
-	dgamma, dbeta := b.ar.Alloc(c), b.ar.Alloc(c)
 	relu := b.spec.ReLU
+	if !b.spec.Train && !needG && !needB {
+		b.evalGrads(gy, dx, dr)
+		b.accInputs(dx, dr)
+		return nil
+	}
+	dgamma, dbeta := b.ar.Alloc(c), b.ar.Alloc(c)
 	parallelFor(c, 3*m, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			g, y, row := gy[ch*m:(ch+1)*m], b.y[ch*m:(ch+1)*m], x[ch*m:(ch+1)*m]
@@ -172,11 +177,39 @@ func (b *batchNorm) Backward(gyT mat.Tensor) error {
 	if needB {
 		b.spec.Beta.AccGrad(b.ar.gradTensor(dbeta, c, 1))
 	}
-	if needR {
+	b.accInputs(dx, dr)
+	return nil
+}
+
+// evalGrads is Backward's pass in eval mode with no gradient wanted for
+// gamma and beta: the layer is then y = ReLU(a x + d + r) with constant a
+// and d, so dr = g masked by the ReLU and dx = a dr, in one read of g and
+// y and none of x.
+func (b *batchNorm) evalGrads(gy, dx, dr []float32) {
+	c, m := b.s.C, b.s.Cols()
+	gamma := Data(b.spec.Gamma)
+	parallelFor(c, 2*m, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var gm, out []float32
+			if dr != nil {
+				gm = dr[ch*m : (ch+1)*m]
+			}
+			if dx != nil {
+				out = dx[ch*m : (ch+1)*m]
+			}
+			bnGradEval(gy[ch*m:(ch+1)*m], b.y[ch*m:(ch+1)*m], b.spec.ReLU, gamma[ch]*b.invStd[ch], gm, out)
+		}
+	})
+}
+
+// accInputs hands the input's and the residual's gradients (nil when not
+// wanted) to their tensors.
+func (b *batchNorm) accInputs(dx, dr []float32) {
+	c, m := b.s.C, b.s.Cols()
+	if dr != nil {
 		b.spec.Residual.AccGrad(b.ar.gradTensor(dr, c, m))
 	}
-	if needX {
+	if dx != nil {
 		b.x.AccGrad(b.ar.gradTensor(dx, c, m))
 	}
-	return nil
 }

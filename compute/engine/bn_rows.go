@@ -129,3 +129,21 @@ func bnGradXGo(g, y, x []float32, relu bool, a, c1, c0 float32, out []float32) {
 		out[i] = a*v + c1*x[i] + c0
 	}
 }
+
+// bnGradEvalGo writes g' (g masked by the ReLU of the output y, when relu)
+// into gm and a*g' into out; either may be nil.
+func bnGradEvalGo(g, y []float32, relu bool, a float32, gm, out []float32) {
+	m := len(g)
+	y = y[:m]
+	for i, v := range g {
+		if relu && !(y[i] > 0) {
+			v = 0
+		}
+		if gm != nil {
+			gm[i] = v
+		}
+		if out != nil {
+			out[i] = a * v
+		}
+	}
+}

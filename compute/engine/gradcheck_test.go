@@ -196,11 +196,14 @@ func TestBatchNormGradients(t *testing.T) {
 	for _, tc := range []struct {
 		name                  string
 		train, relu, residual bool
+		frozen                bool // gamma and beta want no gradient (a saliency pass)
 	}{
-		{"train", true, false, false},
-		{"train+residual+relu", true, true, true},
-		{"eval", false, false, false},
-		{"eval+residual+relu", false, true, true},
+		{"train", true, false, false, false},
+		{"train+residual+relu", true, true, true, false},
+		{"eval", false, false, false, false},
+		{"eval+residual+relu", false, true, true, false},
+		{"eval frozen", false, false, false, true},
+		{"eval frozen+residual+relu", false, true, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, 3))
@@ -209,8 +212,8 @@ func TestBatchNormGradients(t *testing.T) {
 			for i := range x.data {
 				x.data[i] += 1.5 // a non-zero mean exercises the centring
 			}
-			gamma := randTensor(r, s.C, 1, 1, true)
-			beta := randTensor(r, s.C, 1, 1, true)
+			gamma := randTensor(r, s.C, 1, 1, !tc.frozen)
+			beta := randTensor(r, s.C, 1, 1, !tc.frozen)
 			ins := map[string]*Tensor{"x": x, "gamma": gamma, "beta": beta}
 			var res *Tensor
 			if tc.residual {

@@ -90,6 +90,17 @@ GP_CLONES static void gp_bn_grad_x(const float *restrict g, const float *restric
 	else for (long i = 0; i < m; i++) out[i] = a * g[i] + c1 * x[i] + c0;
 }
 
+GP_CLONES static void gp_bn_grad_eval(const float *restrict g, const float *restrict y, long m, int relu, float a,
+		float *restrict gm, float *restrict out) {
+	if (relu && gm && out) for (long i = 0; i < m; i++) { float v = y[i] > 0 ? g[i] : 0; gm[i] = v; out[i] = a * v; }
+	else if (relu && gm) for (long i = 0; i < m; i++) gm[i] = y[i] > 0 ? g[i] : 0;
+	else if (relu && out) for (long i = 0; i < m; i++) { float v = y[i] > 0 ? g[i] : 0; out[i] = a * v; }
+	else {
+		if (gm) for (long i = 0; i < m; i++) gm[i] = g[i];
+		if (out) for (long i = 0; i < m; i++) out[i] = a * g[i];
+	}
+}
+
 GP_CLONES static void gp_adam(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
 		long n, float step, float inv_sqrt_bc2, float b1, float b2, float eps, float wd) {
 	for (long i = 0; i < n; i++) {
@@ -163,6 +174,20 @@ func bnGradX(g, y, x []float32, relu bool, a, c1, c0 float32, out []float32) {
 		return
 	}
 	C.gp_bn_grad_x(fp(g), fp(y), fp(x), C.long(len(g)), cbool(relu), C.float(a), C.float(c1), C.float(c0), fp(out))
+}
+
+func bnGradEval(g, y []float32, relu bool, a float32, gm, out []float32) {
+	mustLen("batchnorm output", y, len(g))
+	if gm != nil {
+		mustLen("batchnorm residual gradient", gm, len(g))
+	}
+	if out != nil {
+		mustLen("batchnorm input gradient", out, len(g))
+	}
+	if len(g) == 0 {
+		return
+	}
+	C.gp_bn_grad_eval(fp(g), fp(y), C.long(len(g)), cbool(relu), C.float(a), fpOrNil(gm), fpOrNil(out))
 }
 
 func adamUpdate(w, g, m, v []float32, h AdamHyper) {

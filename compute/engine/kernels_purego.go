@@ -39,6 +39,10 @@ func bnGradX(g, y, x []float32, relu bool, a, c1, c0 float32, out []float32) {
 	bnGradXGo(g, y, x, relu, a, c1, c0, out)
 }
 
+func bnGradEval(g, y []float32, relu bool, a float32, gm, out []float32) {
+	bnGradEvalGo(g, y, relu, a, gm, out)
+}
+
 func adamUpdate(w, g, m, v []float32, h AdamHyper) { adamUpdateGo(w, g, m, v, h) }
 
 func reluMask(g, y, out []float32) { reluMaskGo(g, y, out) }

@@ -71,6 +71,29 @@ func TestBatchNormKernelsMatchGo(t *testing.T) {
 			bnGradX(g, y, x, relu, 0.9, -0.1, 0.05, dx)
 			bnGradXGo(g, y, x, relu, 0.9, -0.1, 0.05, dxG)
 			sameBits(t, "grad x", dx, dxG)
+			for _, want := range [][2]bool{{true, true}, {true, false}, {false, true}} {
+				alloc := func(on bool) []float32 {
+					if on {
+						return make([]float32, m)
+					}
+					return nil
+				}
+				gm, gmG, ex, exG := alloc(want[0]), alloc(want[0]), alloc(want[1]), alloc(want[1])
+				bnGradEval(g, y, relu, 0.9, gm, ex)
+				bnGradEvalGo(g, y, relu, 0.9, gmG, exG)
+				what := fmt.Sprintf("eval grads m=%d relu=%v residual=%v input=%v", m, relu, want[0], want[1])
+				sameBits(t, what+" residual", gm, gmG)
+				sameBits(t, what+" input", ex, exG)
+				if want[0] && want[1] {
+					// Eval mode is bnGradX with c1 = c0 = 0.
+					bnGradXGo(g, y, x, relu, 0.9, 0, 0, dxG)
+					for i := range dxG {
+						if ex[i] != dxG[i] {
+							t.Fatalf("%s: dx[%d] = %v, training formula with c1 = c0 = 0 gives %v", what, i, ex[i], dxG[i])
+						}
+					}
+				}
+			}
 		}
 	}
 }

@@ -293,9 +293,9 @@ func (c *conv2d) Backward(gyT mat.Tensor) error {
 	return nil
 }
 
-// im2col writes, for images [n0, n1), cols[(ci,ky,kx), (n-n0,oy,ox)] =
+// im2colGo writes, for images [n0, n1), cols[(ci,ky,kx), (n-n0,oy,ox)] =
 // x[ci, n, oy*s-pad+ky, ox*s-pad+kx] (0 outside the image).
-func im2col(x []float32, g convGeom, n0, n1 int, cols []float32) {
+func im2colGo(x []float32, g convGeom, n0, n1 int, cols []float32) {
 	in, out := g.in, g.out
 	hw, ohw := in.H*in.W, out.H*out.W
 	cp := (n1 - n0) * ohw
@@ -356,11 +356,11 @@ func im2col(x []float32, g convGeom, n0, n1 int, cols []float32) {
 	}
 }
 
-// col2im is the adjoint of im2col for images [n0, n1): dx[ci, n, iy, ix] =
+// col2imGo is the adjoint of im2colGo for images [n0, n1): dx[ci, n, iy, ix] =
 // the sum of the cols entries im2col copied from that pixel. Those images'
 // part of dx is overwritten; other images' is untouched, so workers on
 // disjoint image ranges never write the same memory.
-func col2im(cols []float32, g convGeom, n0, n1 int, dx []float32) {
+func col2imGo(cols []float32, g convGeom, n0, n1 int, dx []float32) {
 	in, out := g.in, g.out
 	hw, ohw := in.H*in.W, out.H*out.W
 	cp := (n1 - n0) * ohw

@@ -46,3 +46,7 @@ func bnGradEval(g, y []float32, relu bool, a float32, gm, out []float32) {
 func adamUpdate(w, g, m, v []float32, h AdamHyper) { adamUpdateGo(w, g, m, v, h) }
 
 func reluMask(g, y, out []float32) { reluMaskGo(g, y, out) }
+
+func im2col(x []float32, g convGeom, n0, n1 int, cols []float32) { im2colGo(x, g, n0, n1, cols) }
+
+func col2im(cols []float32, g convGeom, n0, n1 int, dx []float32) { col2imGo(cols, g, n0, n1, dx) }

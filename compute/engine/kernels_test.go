@@ -172,3 +172,42 @@ func TestWinogradKernelsMatchGo(t *testing.T) {
 		sameBits(t, "weight gradient", dw, dwG)
 	}
 }
+
+func TestIm2colKernelsMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range []struct {
+		in                  Shape
+		kh, kw, stride, pad int
+	}{
+		{Shape{N: 3, C: 2, H: 7, W: 7}, 3, 3, 1, 1}, // same width: shifted copies
+		{Shape{N: 3, C: 2, H: 7, W: 7}, 3, 3, 2, 1}, // ResNet's strided 3x3
+		{Shape{N: 2, C: 3, H: 8, W: 6}, 1, 1, 2, 0}, // strided 1x1 shortcut
+		{Shape{N: 2, C: 1, H: 9, W: 9}, 7, 7, 2, 3}, // ImageNet stem
+		{Shape{N: 2, C: 2, H: 5, W: 4}, 3, 2, 3, 1}, // stride 3, uneven kernel
+		{Shape{N: 2, C: 2, H: 2, W: 2}, 3, 3, 1, 1}, // image smaller than the kernel
+		{Shape{N: 4, C: 2, H: 6, W: 5}, 3, 3, 1, 0}, // stride 1, narrower output
+	} {
+		out, err := ConvOutShape(c.in, 4, c.kh, c.kw, c.stride, c.pad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := convGeom{in: c.in, out: out, kh: c.kh, kw: c.kw, stride: c.stride, pad: c.pad}
+		name := fmt.Sprintf("%+v k%dx%d s%d p%d", c.in, c.kh, c.kw, c.stride, c.pad)
+		x := randSlice(r, c.in.Size())
+		for _, rng := range [][2]int{{0, c.in.N}, {1, c.in.N}} {
+			n0, n1 := rng[0], rng[1]
+			size := g.k() * (n1 - n0) * out.H * out.W
+			cols, colsG := randSlice(r, size), make([]float32, size)
+			im2col(x, g, n0, n1, cols)
+			im2colGo(x, g, n0, n1, colsG)
+			sameBits(t, name+" im2col", cols, colsG)
+			dcols := randSlice(r, size)
+			dcolsG := append([]float32(nil), dcols...)
+			dx, dxG := randSlice(r, c.in.Size()), make([]float32, c.in.Size())
+			copy(dxG, dx) // images outside [n0, n1) must stay as they were
+			col2im(dcols, g, n0, n1, dx)
+			col2imGo(dcolsG, g, n0, n1, dxG)
+			sameBits(t, name+" col2im", dx, dxG)
+		}
+	}
+}

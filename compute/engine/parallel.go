@@ -3,30 +3,48 @@ package engine
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
-// parallelFor runs fn over [0, n) split into one contiguous range per core.
-// work is the approximate cost of one index in elementary operations; small
-// loops stay on the calling goroutine, where the hand-off would cost more
-// than it saves.
+// parallelFor runs fn over [0, n) split into contiguous ranges that the
+// calling goroutine and one goroutine per further core take in turn, so
+// that a core that starts late (a goroutine wakes some tens of
+// microseconds after it is started, longer when the machine's other
+// tenants hold the core) leaves its share to the others instead of
+// holding everyone up. fn must treat every index independently: the
+// ranges and the goroutine that runs each are not fixed. work is the
+// approximate cost of one index in elementary operations; small loops stay
+// on the calling goroutine, where the hand-off would cost more than it
+// saves.
 func parallelFor(n, work int, fn func(lo, hi int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers < 2 || n*work < 1<<15 {
 		fn(0, n)
 		return
 	}
+	pieces := min(n, workers*rangesPerCore)
+	var next atomic.Int64
+	take := func() {
+		for {
+			p := int(next.Add(1)) - 1
+			if p >= pieces {
+				return
+			}
+			fn(n*p/pieces, n*(p+1)/pieces)
+		}
+	}
 	var wg sync.WaitGroup
 	for w := 1; w < workers; w++ {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+		wg.Go(take)
 	}
-	fn(0, n/workers)
+	take()
 	wg.Wait()
 }
+
+// rangesPerCore is how many ranges parallelFor cuts per core: enough that
+// the last one taken is short beside a goroutine's wake-up, few enough
+// that each still runs the kernels over many channels at once.
+const rangesPerCore = 8
 
 // workers is the number of goroutines compute loops split into.
 func workers() int { return max(1, runtime.GOMAXPROCS(0)) }

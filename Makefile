@@ -53,7 +53,7 @@ test: deps
 	$(GO) vet -tags '$(GOTAGS)' ./...
 	$(GO) test -tags '$(GOTAGS)' -count=1 -timeout 60m ./...
 	# The pure-Go GEMM fallback passes the same kernel and model tests.
-	$(GO) test -tags purego -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/
+	$(GO) test -tags purego -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/ ./compute/saliency/
 	# The deterministic build: its C GEMM is the Go kernel bit for bit, and
 	# it trains the weights whose hash compute/resnet/testdata holds.
 	GOAMD64=v1 $(GO) test -tags deterministic -count=1 ./compute/gemm/ ./compute/engine/ ./compute/resnet/
